@@ -70,4 +70,38 @@ public record Account(String accountId, Map<String, BigDecimal> collateral, List
         }
         return new Account(accountId, collateral, ps, warning);
     }
+
+    /** Adds {@code amount} of {@code asset} (negative: a withdrawal), SPEC §7 DEPOSIT. */
+    public Account deposit(String asset, BigDecimal amount) {
+        return withCollateral(asset, collateral.getOrDefault(asset, BigDecimal.ZERO).add(amount));
+    }
+
+    /**
+     * Reduces the position in {@code instrument} by the signed {@code delta} (opposite in sign to
+     * the position, at most its size), closed at {@code mark}: the realised PnL is credited to the
+     * position's margin, USDT for a cross position, the isolated margin for an isolated one, so
+     * equity is unchanged (SPEC §7 REDUCE).
+     */
+    public Account reduce(String instrument, BigDecimal delta, BigDecimal mark) {
+        String field = "accounts[" + accountId + "].positions[" + instrument + "]";
+        Position p = position(instrument);
+        if (p == null) {
+            throw new InvalidInputException(field, instrument, "has no position to reduce");
+        }
+        if (delta.signum() == 0 || delta.signum() == p.size().signum() || delta.abs().compareTo(p.size().abs()) > 0) {
+            throw new InvalidInputException(field + ".reduce", delta.toPlainString(),
+                    "must be opposite in sign to the size " + p.size().toPlainString() + " and no larger");
+        }
+        BigDecimal realised = delta.negate().multiply(mark.subtract(p.entryPrice()));
+        BigDecimal remaining = p.size().add(delta);
+        if (p.isolated()) {
+            Position next = remaining.signum() == 0 ? null
+                    : p.withSize(remaining).withIsolatedMargin(p.isolatedMargin().add(realised));
+            Account a = withPosition(instrument, next);
+            // A fully closed isolated position releases its margin to the cross account.
+            return next == null ? a.deposit("USDT", p.isolatedMargin().add(realised)) : a;
+        }
+        return withPosition(instrument, remaining.signum() == 0 ? null : p.withSize(remaining))
+                .deposit("USDT", realised);
+    }
 }

@@ -1,0 +1,202 @@
+package org.margincall.engine.domain;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The episode / call / notification rules of SPEC §3.3–§3.4 as pure functions of the stored
+ * state and one input: a new level from an evaluation at time {@code at}, or a clock step of a
+ * call's escalation. Every handler calls this and only persists and publishes what it returns.
+ */
+public final class MarginDecider {
+    private final Venue venue;
+
+    public MarginDecider(Venue venue) {
+        this.venue = venue;
+    }
+
+    public Venue venue() {
+        return venue;
+    }
+
+    /**
+     * Applies the level an evaluation found (hysteresis already applied, SPEC §3.2), then sends a
+     * due reminder if the call stays open and nothing else was sent.
+     */
+    public Decision onEvaluation(String subAccountId, MarginState state, Level newLevel, Instant at, Trigger trigger) {
+        Work w = new Work(subAccountId, state, at);
+        Level old = state.level();
+        if (newLevel.moreSevereThan(old)) {
+            if (old == Level.HEALTHY) {
+                w.startEpisode(Ids.episodeId(venue.id(), subAccountId, trigger));
+            }
+            if (!old.inCall() && newLevel.inCall()) {
+                w.openCall();
+            }
+            NotificationType type = NotificationType.worseningTo(newLevel);
+            boolean suppressed = (type == NotificationType.FINAL_NOTICE && w.finalNoticeSent)
+                    || (type == NotificationType.LIQUIDATION_HANDOFF && w.handoffSent);
+            w.level = newLevel;
+            if (!suppressed) {
+                w.send(type, Reason.RATIO, old);
+            }
+        } else if (newLevel.ordinal() < old.ordinal()) {
+            w.level = newLevel;
+            if (old.inCall() && !newLevel.inCall()) {
+                w.send(NotificationType.MARGIN_CALL_CURED, Reason.RATIO, old);
+                w.closeCall();
+                if (newLevel == Level.HEALTHY) {
+                    w.endEpisode();
+                }
+            } else if (newLevel == Level.HEALTHY) {
+                w.send(NotificationType.WARNING_CLEARED, Reason.RATIO, old);
+                w.endEpisode();
+            } else {
+                w.send(NotificationType.LEVEL_IMPROVED, Reason.RATIO, old);
+            }
+        }
+        if (w.notices.isEmpty() && w.callOpen && !at.isBefore(w.lastNoticeAt.plusSeconds(venue.reminderSeconds()))) {
+            w.send(NotificationType.REMINDER, Reason.DEADLINE, w.level);
+        }
+        return w.decision(w.callOpen);
+    }
+
+    /**
+     * A clock step of the escalation of {@code callId} (SPEC §3.4). The caller has already applied
+     * a fresh evaluation at the same instant, so a cure or a ratio hand-off is in {@code state}.
+     * Deadline notices leave the stored level as it is.
+     */
+    public Decision onClock(String subAccountId, MarginState state, String callId, EscalationStep step, Instant at) {
+        Work w = new Work(subAccountId, state, at);
+        if (!state.callOpen() || !callId.equals(state.callId()) || state.handoffSent()) {
+            // Cured, superseded by a newer call, or already handed off: the escalation ends here.
+            return w.decision(false);
+        }
+        switch (step) {
+            case GRACE_EXPIRED -> {
+                if (!w.finalNoticeSent) {
+                    w.send(NotificationType.FINAL_NOTICE, Reason.DEADLINE, state.level());
+                }
+                return w.decision(true);
+            }
+            case FINAL_NOTICE_EXPIRED -> {
+                w.send(NotificationType.LIQUIDATION_HANDOFF, Reason.DEADLINE, state.level());
+                return w.decision(false);
+            }
+            default -> throw new IllegalArgumentException("unknown escalation step " + step);
+        }
+    }
+
+    /** When the open call's next clock step falls due (SPEC §6 {@code deadline}), or null. */
+    public Instant deadline(MarginState s) {
+        if (!s.callOpen() || s.handoffSent()) {
+            return null;
+        }
+        Instant grace = s.callOpenedAt().plusSeconds(venue.gracePeriodSeconds());
+        return s.finalNoticeSent() ? grace.plusSeconds(venue.finalNoticeSeconds()) : grace;
+    }
+
+    /** Mutable working copy of one decision. */
+    private final class Work {
+        final String subAccountId;
+        final Instant at;
+        Level level;
+        String episodeId;
+        int callNumber;
+        boolean callOpen;
+        Instant callOpenedAt;
+        boolean finalNoticeSent;
+        boolean handoffSent;
+        Instant lastNoticeAt;
+        Map<NotificationType, Integer> callSteps;
+        Map<NotificationType, Integer> episodeSteps;
+        final List<Notice> notices = new ArrayList<>(2);
+        EscalationStart escalation;
+
+        Work(String subAccountId, MarginState s, Instant at) {
+            this.subAccountId = subAccountId;
+            this.at = at;
+            level = s.level();
+            episodeId = s.episodeId();
+            callNumber = s.callNumber();
+            callOpen = s.callOpen();
+            callOpenedAt = s.callOpenedAt();
+            finalNoticeSent = s.finalNoticeSent();
+            handoffSent = s.handoffSent();
+            lastNoticeAt = s.lastNoticeAt();
+            callSteps = new EnumMap<>(NotificationType.class);
+            callSteps.putAll(s.callSteps());
+            episodeSteps = new EnumMap<>(NotificationType.class);
+            episodeSteps.putAll(s.episodeSteps());
+        }
+
+        void startEpisode(String id) {
+            episodeId = id;
+            callNumber = 0;
+            episodeSteps.clear();
+        }
+
+        void openCall() {
+            callNumber++;
+            callOpen = true;
+            callOpenedAt = at;
+            finalNoticeSent = false;
+            handoffSent = false;
+            lastNoticeAt = at;
+            callSteps.clear();
+            String callId = Ids.callId(episodeId, callNumber);
+            Instant grace = at.plusSeconds(venue.gracePeriodSeconds());
+            escalation = new EscalationStart(callId, Ids.executionName(callId), subAccountId, at, grace,
+                    grace.plusSeconds(venue.finalNoticeSeconds()));
+        }
+
+        void closeCall() {
+            callOpen = false;
+            callOpenedAt = null;
+            lastNoticeAt = null;
+            finalNoticeSent = false;
+            handoffSent = false;
+        }
+
+        void endEpisode() {
+            episodeId = null;
+            callNumber = 0;
+            callSteps.clear();
+            episodeSteps.clear();
+        }
+
+        void send(NotificationType type, Reason reason, Level previous) {
+            boolean inCall = callOpen || type == NotificationType.MARGIN_CALL_CURED;
+            Map<NotificationType, Integer> steps = inCall ? callSteps : episodeSteps;
+            int step = steps.getOrDefault(type, 0);
+            steps.put(type, step + 1);
+            int number = inCall ? callNumber : 0;
+            String callId = inCall ? Ids.callId(episodeId, callNumber) : null;
+            if (type == NotificationType.FINAL_NOTICE) {
+                finalNoticeSent = true;
+            } else if (type == NotificationType.LIQUIDATION_HANDOFF) {
+                handoffSent = true;
+            }
+            if (callOpen) {
+                lastNoticeAt = at;
+            }
+            String id = Ids.notificationId(venue.id(), subAccountId, episodeId, number, type, step);
+            notices.add(new Notice(id, type, reason, step, episodeId, callId, level, previous, at, null));
+        }
+
+        Decision decision(boolean continueEscalation) {
+            MarginState next = new MarginState(level, episodeId, callNumber, callOpen, callOpenedAt, finalNoticeSent,
+                    handoffSent, lastNoticeAt, callSteps, episodeSteps);
+            Instant deadline = deadline(next);
+            List<Notice> out = new ArrayList<>(notices.size());
+            for (Notice n : notices) {
+                out.add(new Notice(n.notificationId(), n.type(), n.reason(), n.step(), n.episodeId(), n.callId(),
+                        n.level(), n.previousLevel(), n.at(), n.callId() != null && callOpen ? deadline : null));
+            }
+            return new Decision(next, List.copyOf(out), escalation, continueEscalation);
+        }
+    }
+}

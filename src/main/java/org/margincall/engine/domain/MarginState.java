@@ -1,0 +1,38 @@
+package org.margincall.engine.domain;
+
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Stored margin state of one sub-account (SPEC §3.3): its level, the running episode and call,
+ * which notices the call has had, and the reminder clock. Immutable; the decider returns a new
+ * one. {@code callNumber} is the number of the latest call of the episode (0 before the first).
+ *
+ * @param callOpenedAt when the open call opened, null when none is open
+ * @param lastNoticeAt when the open call's last notice went out (reminder clock), null when none
+ * @param callSteps notices sent per type within the current call
+ * @param episodeSteps notices sent per type outside calls within the episode
+ */
+public record MarginState(Level level, String episodeId, int callNumber, boolean callOpen, Instant callOpenedAt,
+                          boolean finalNoticeSent, boolean handoffSent, Instant lastNoticeAt,
+                          Map<NotificationType, Integer> callSteps, Map<NotificationType, Integer> episodeSteps) {
+    public static final MarginState INITIAL = new MarginState(Level.HEALTHY, null, 0, false, null, false, false, null,
+            Map.of(), Map.of());
+
+    public MarginState {
+        callSteps = copy(callSteps);
+        episodeSteps = copy(episodeSteps);
+    }
+
+    public String callId() {
+        return callOpen ? Ids.callId(episodeId, callNumber) : null;
+    }
+
+    private static Map<NotificationType, Integer> copy(Map<NotificationType, Integer> m) {
+        if (m == null || m.isEmpty()) {
+            return Map.of();
+        }
+        return Map.copyOf(new EnumMap<>(m));
+    }
+}

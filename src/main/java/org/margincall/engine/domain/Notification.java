@@ -1,0 +1,57 @@
+package org.margincall.engine.domain;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The body of one notification as a subscriber receives it (SPEC §6), fields in contract order
+ * and already in their wire formats: money as decimal strings (equity and requirement half-up to
+ * the cent, deposits ceiling to the cent), prices with 8 decimals, ratio and fraction as numbers.
+ */
+public record Notification(String schemaVersion, String notificationId, String type, String reason, String venueId,
+                           String accountId, String isolatedInstrument, String episodeId, String callId, int step,
+                           String level, String previousLevel, Double collateralRatio, String equity,
+                           String maintenanceMargin, String requiredDeposit, String minimumDeposit,
+                           BigDecimal reduceFraction, List<PositionLine> positions, TriggerLine trigger,
+                           String evaluatedAt, String deadline) {
+    public static final String SCHEMA_VERSION = "1";
+
+    /** One position line; prices null when no positive price solves them. */
+    public record PositionLine(String instrument, String size, String markPrice, String liquidationPrice,
+                               String warningPrice) {
+    }
+
+    /** What caused the notice: a price or account event, or the escalation clock. */
+    public record TriggerLine(String kind, String instrument, String price, String timestamp, Long sequence,
+                              String eventId) {
+    }
+
+    public static Notification of(String venueId, Notice n, Evaluation e, Trigger t) {
+        List<PositionLine> lines = new ArrayList<>(e.positions().size());
+        for (PositionFigures p : e.positions()) {
+            lines.add(new PositionLine(p.instrument(), p.size().toPlainString(), p.markPrice().toPlainString(),
+                    plain(p.liquidationPrice()), plain(p.warningPrice())));
+        }
+        TriggerLine trigger = new TriggerLine(t.kind().name(), t.instrument(), plain(t.price()),
+                t.timestamp() == null ? null : t.timestamp().toString(),
+                t.kind() == Trigger.Kind.PRICE ? t.sequence() : null, t.eventId());
+        return new Notification(SCHEMA_VERSION, n.notificationId(), n.type().name(), n.reason().name(), venueId,
+                e.accountId(), e.isolatedInstrument(), n.episodeId(), n.callId(), n.step(), n.level().name(),
+                n.previousLevel().name(), e.collateralRatio(),
+                e.equity().setScale(2, RoundingMode.HALF_UP).toPlainString(),
+                e.maintenanceMargin().setScale(2, RoundingMode.HALF_UP).toPlainString(),
+                e.requiredDeposit().toPlainString(), e.minimumDeposit().toPlainString(), e.reduceFraction(),
+                List.copyOf(lines), trigger, iso(n.at()), iso(n.deadline()));
+    }
+
+    private static String plain(BigDecimal d) {
+        return d == null ? null : d.toPlainString();
+    }
+
+    private static String iso(Instant i) {
+        return i == null ? null : i.toString();
+    }
+}
