@@ -71,6 +71,15 @@ public record Scenario(Catalog catalog, List<Account> accounts, List<ScenarioEve
             events.add(event(evs.get(i), i, catalog, accounts));
         }
         events.sort(Comparator.comparing(ScenarioEvent::at).thenComparingInt(ScenarioEvent::index));
+        java.util.Set<String> priced = new java.util.HashSet<>();
+        for (ScenarioEvent e : events) {
+            if (e instanceof ScenarioEvent.Price p) {
+                priced.add(p.instrument());
+            } else if (e instanceof ScenarioEvent.Reduce r && !priced.contains(r.instrument())) {
+                throw new InvalidInputException("events[" + r.index() + "].instrument", r.instrument(),
+                        "has no mark yet at " + r.at() + " to close the reduction at");
+            }
+        }
         return new Scenario(catalog, List.copyOf(accounts.values()), List.copyOf(events));
     }
 
