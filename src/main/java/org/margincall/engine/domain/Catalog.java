@@ -16,6 +16,8 @@ public final class Catalog {
     private final Map<String, CollateralAsset> assets;
     private final Map<String, Integer> index = new HashMap<>();
     private final Instrument[] bySlot;
+    private final TierTable[] tiersBySlot;
+    private final LevelBands bands;
 
     public Catalog(Venue venue, List<Instrument> instruments, List<CollateralAsset> assets) {
         if (venue == null) {
@@ -41,9 +43,12 @@ public final class Catalog {
         this.instruments = Map.copyOf(ins);
         this.assets = Map.copyOf(as);
         this.bySlot = ins.values().toArray(new Instrument[0]);
+        this.tiersBySlot = new TierTable[bySlot.length];
         for (int i = 0; i < bySlot.length; i++) {
             index.put(bySlot[i].symbol(), i);
+            tiersBySlot[i] = bySlot[i].tiers();
         }
+        this.bands = new LevelBands(venue.thresholds(), venue.hysteresis());
     }
 
     public Venue venue() {
@@ -60,6 +65,15 @@ public final class Catalog {
 
     public Collection<CollateralAsset> collateralAssets() {
         return assets.values();
+    }
+
+    public TierTable tiers(int slot) {
+        return tiersBySlot[slot];
+    }
+
+    /** The venue's level bands, shared by every account without a warning of its own. */
+    LevelBands bands() {
+        return bands;
     }
 
     public Instrument instrument(int slot) {

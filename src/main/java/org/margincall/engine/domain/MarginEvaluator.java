@@ -40,7 +40,7 @@ public final class MarginEvaluator {
         double liquidation = bands.rawD[3];
         double warning = bands.rawD[0];
         for (int i = 0; i < a.positionCount(); i++) {
-            positions.add(new PositionFigures(a.symbol[i], a.sizeX[i], marks.exact(a.slot[i]),
+            positions.add(new PositionFigures(a.symbol[i], a.sizeX[i], marks.exact(a.slot(i)),
                     price(solvePrice(a, marks, i, liquidation)), price(solvePrice(a, marks, i, warning))));
         }
         return new Evaluation(a.id(), a.accountId(), a.isolatedInstrument(), q, mm, ratio, k.rawLevel(), stored,
@@ -93,8 +93,8 @@ public final class MarginEvaluator {
         cuts.add(0.0);
         cuts.add(1.0);
         for (int i = 0; i < a.positionCount(); i++) {
-            double n = a.absSize[i] * marks.price(a.slot[i]);
-            TierTable t = a.tiers[i];
+            double n = a.absSize(i) * marks.price(a.slot(i));
+            TierTable t = marks.catalog().tiers(a.slot(i));
             for (int k = 1; k < t.size() && n > 0; k++) {
                 double s = t.floorD(k) / n;
                 if (s > 0 && s < 1) {
@@ -119,7 +119,7 @@ public final class MarginEvaluator {
     private static double scaledMaintenance(SubAccount a, Marks marks, double scale) {
         double mm = 0;
         for (int i = 0; i < a.positionCount(); i++) {
-            mm += a.tiers[i].maintenanceD(a.absSize[i] * scale * marks.price(a.slot[i]));
+            mm += marks.catalog().tiers(a.slot(i)).maintenanceD(a.absSize(i) * scale * marks.price(a.slot(i)));
         }
         return mm;
     }
@@ -131,27 +131,27 @@ public final class MarginEvaluator {
      * Returns NaN when no positive price solves it.
      */
     static double solvePrice(SubAccount a, Marks marks, int i, double t) {
-        int slot = a.slot[i];
+        int slot = a.slot(i);
         double mark = marks.price(slot);
         // Q(M) = base + slope * M, gathering every term that moves with this instrument's mark.
-        double slope = a.size[i];
-        double base = a.quoteCollateral - a.size[i] * a.entry[i];
-        for (int j = 0; j < a.collSlot.length; j++) {
-            if (a.collSlot[j] == slot) {
-                slope += a.collWeight[j];
+        double slope = a.size(i);
+        double base = a.quoteCollateral() - a.size(i) * a.entry(i);
+        for (int j = 0; j < a.priced; j++) {
+            if (a.collSlot(j) == slot) {
+                slope += a.collWeight(j);
             } else {
-                base += a.collWeight[j] * marks.price(a.collSlot[j]);
+                base += a.collWeight(j) * marks.price(a.collSlot(j));
             }
         }
         double otherMM = 0;
         for (int p = 0; p < a.positionCount(); p++) {
             if (p != i) {
-                base += a.size[p] * (marks.price(a.slot[p]) - a.entry[p]);
-                otherMM += a.tiers[p].maintenanceD(a.absSize[p] * marks.price(a.slot[p]));
+                base += a.size(p) * (marks.price(a.slot(p)) - a.entry(p));
+                otherMM += marks.catalog().tiers(a.slot(p)).maintenanceD(a.absSize(p) * marks.price(a.slot(p)));
             }
         }
-        TierTable tiers = a.tiers[i];
-        double abs = a.absSize[i];
+        TierTable tiers = marks.catalog().tiers(slot);
+        double abs = a.absSize(i);
         double best = Double.NaN;
         for (int k = 0; k < tiers.size(); k++) {
             // base + slope*M = t*(otherMM + abs*rate*M - cum)

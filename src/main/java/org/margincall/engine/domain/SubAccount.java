@@ -2,10 +2,8 @@ package org.margincall.engine.domain;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One unit of evaluation (SPEC §2.4–§2.5): the cross account (non-isolated positions and every
@@ -19,63 +17,86 @@ public final class SubAccount {
     final String isolatedInstrument;
     final LevelBands bands;
 
-    final int[] slot;
+    /*
+     * Hot-path data packed into two arrays so one evaluation touches a few cache lines rather
+     * than a dozen small arrays (the kernel is memory-bound over many accounts):
+     *   ref = [nPositions, nPriced, position slots..., priced-collateral slots...]
+     *   num = [quote collateral, (size, |size|, entry) per position..., weight per priced asset...]
+     * where weight = amount * (1 - haircut) in the asset's units.
+     */
+    final int[] ref;
+    final double[] num;
+    final int positions;
+    final int priced;
+
+    // Exact values for the fallback path and the figures, and names for messages.
     final String[] symbol;
-    final TierTable[] tiers;
-    final double[] size;
-    final double[] absSize;
-    final double[] entry;
     final BigDecimal[] sizeX;
     final BigDecimal[] entryX;
-
-    final double quoteCollateral;
     final BigDecimal quoteCollateralX;
-    final int[] collSlot;
-    final double[] collWeight; // amount * (1 - haircut), base units
     final BigDecimal[] collWeightX;
-    final int[] needed;
 
     private SubAccount(String id, String accountId, String isolatedInstrument, LevelBands bands, Catalog catalog,
-                       List<Position> positions, BigDecimal quote, List<int[]> pricedSlots, List<BigDecimal> pricedWeights) {
+                       List<Position> ps, BigDecimal quote, List<Integer> pricedSlots, List<BigDecimal> pricedWeights) {
         this.id = id;
         this.accountId = accountId;
         this.isolatedInstrument = isolatedInstrument;
         this.bands = bands;
-        int n = positions.size();
-        slot = new int[n];
-        symbol = new String[n];
-        tiers = new TierTable[n];
-        size = new double[n];
-        absSize = new double[n];
-        entry = new double[n];
-        sizeX = new BigDecimal[n];
-        entryX = new BigDecimal[n];
-        Set<Integer> need = new LinkedHashSet<>();
-        for (int i = 0; i < n; i++) {
-            Position p = positions.get(i);
-            slot[i] = catalog.slot("accounts[" + accountId + "].positions[].instrument", p.instrument());
+        positions = ps.size();
+        priced = pricedSlots.size();
+        ref = new int[2 + positions + priced];
+        num = new double[1 + 3 * positions + priced];
+        ref[0] = positions;
+        ref[1] = priced;
+        symbol = new String[positions];
+        sizeX = new BigDecimal[positions];
+        entryX = new BigDecimal[positions];
+        for (int i = 0; i < positions; i++) {
+            Position p = ps.get(i);
+            ref[2 + i] = catalog.slot("accounts[" + accountId + "].positions[].instrument", p.instrument());
             symbol[i] = p.instrument();
-            tiers[i] = catalog.instrument(slot[i]).tiers();
             sizeX[i] = p.size();
             entryX[i] = p.entryPrice();
-            size[i] = p.size().doubleValue();
-            absSize[i] = Math.abs(size[i]);
-            entry[i] = p.entryPrice().doubleValue();
-            need.add(slot[i]);
+            num[1 + 3 * i] = p.size().doubleValue();
+            num[2 + 3 * i] = Math.abs(num[1 + 3 * i]);
+            num[3 + 3 * i] = p.entryPrice().doubleValue();
         }
         quoteCollateralX = quote;
-        quoteCollateral = quote.doubleValue();
-        int m = pricedSlots.size();
-        collSlot = new int[m];
-        collWeight = new double[m];
-        collWeightX = new BigDecimal[m];
-        for (int j = 0; j < m; j++) {
-            collSlot[j] = pricedSlots.get(j)[0];
+        num[0] = quote.doubleValue();
+        collWeightX = new BigDecimal[priced];
+        for (int j = 0; j < priced; j++) {
+            ref[2 + positions + j] = pricedSlots.get(j);
             collWeightX[j] = pricedWeights.get(j);
-            collWeight[j] = collWeightX[j].doubleValue();
-            need.add(collSlot[j]);
+            num[1 + 3 * positions + j] = collWeightX[j].doubleValue();
         }
-        needed = need.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    int slot(int i) {
+        return ref[2 + i];
+    }
+
+    double size(int i) {
+        return num[1 + 3 * i];
+    }
+
+    double absSize(int i) {
+        return num[2 + 3 * i];
+    }
+
+    double entry(int i) {
+        return num[3 + 3 * i];
+    }
+
+    int collSlot(int j) {
+        return ref[2 + positions + j];
+    }
+
+    double collWeight(int j) {
+        return num[1 + 3 * positions + j];
+    }
+
+    double quoteCollateral() {
+        return num[0];
     }
 
     /**
@@ -84,10 +105,11 @@ public final class SubAccount {
      */
     public static List<SubAccount> of(Catalog catalog, Account account) {
         Venue venue = catalog.venue();
-        Thresholds t = venue.thresholds().withWarning("accounts[" + account.accountId() + "].warning", account.warning());
-        LevelBands bands = new LevelBands(t, venue.hysteresis());
+        LevelBands bands = account.warning() == null ? catalog.bands()
+                : new LevelBands(venue.thresholds().withWarning("accounts[" + account.accountId() + "].warning",
+                        account.warning()), venue.hysteresis());
         BigDecimal quote = BigDecimal.ZERO;
-        List<int[]> pricedSlots = new ArrayList<>();
+        List<Integer> pricedSlots = new ArrayList<>();
         List<BigDecimal> pricedWeights = new ArrayList<>();
         for (Map.Entry<String, BigDecimal> c : account.collateral().entrySet()) {
             String field = "accounts[" + account.accountId() + "].collateral." + c.getKey();
@@ -96,7 +118,7 @@ public final class SubAccount {
             if (asset.quoteLike()) {
                 quote = quote.add(weighted);
             } else {
-                pricedSlots.add(new int[]{catalog.slot(field + ".priceInstrument", asset.priceInstrument())});
+                pricedSlots.add(catalog.slot(field + ".priceInstrument", asset.priceInstrument()));
                 pricedWeights.add(weighted);
             }
         }
@@ -137,13 +159,13 @@ public final class SubAccount {
     }
 
     public int positionCount() {
-        return slot.length;
+        return positions;
     }
 
     /** True when a move of this instrument's mark changes the sub-account (SPEC §3.3). */
     public boolean exposedTo(int instrumentSlot) {
-        for (int s : needed) {
-            if (s == instrumentSlot) {
+        for (int k = 2; k < ref.length; k++) {
+            if (ref[k] == instrumentSlot) {
                 return true;
             }
         }
@@ -152,8 +174,8 @@ public final class SubAccount {
 
     /** True once every mark the sub-account needs has arrived. */
     public boolean markable(Marks marks) {
-        for (int s : needed) {
-            if (!marks.has(s)) {
+        for (int k = 2; k < ref.length; k++) {
+            if (!marks.has(ref[k])) {
                 return false;
             }
         }
@@ -163,11 +185,11 @@ public final class SubAccount {
     /** Exact equity {@code Q = C + sum U}, quote. */
     public BigDecimal equity(Marks marks) {
         BigDecimal q = quoteCollateralX;
-        for (int j = 0; j < collSlot.length; j++) {
-            q = q.add(collWeightX[j].multiply(marks.exact(collSlot[j])));
+        for (int j = 0; j < priced; j++) {
+            q = q.add(collWeightX[j].multiply(marks.exact(collSlot(j))));
         }
-        for (int i = 0; i < slot.length; i++) {
-            q = q.add(sizeX[i].multiply(marks.exact(slot[i]).subtract(entryX[i])));
+        for (int i = 0; i < positions; i++) {
+            q = q.add(sizeX[i].multiply(marks.exact(slot(i)).subtract(entryX[i])));
         }
         return q;
     }
@@ -175,9 +197,10 @@ public final class SubAccount {
     /** Exact maintenance requirement with every size scaled by {@code scale} (1 = as held), quote. */
     public BigDecimal maintenance(Marks marks, BigDecimal scale) {
         BigDecimal mm = BigDecimal.ZERO;
-        for (int i = 0; i < slot.length; i++) {
-            BigDecimal notional = sizeX[i].abs().multiply(scale).multiply(marks.exact(slot[i]));
-            mm = mm.add(tiers[i].maintenance(symbol[i], notional));
+        Catalog catalog = marks.catalog();
+        for (int i = 0; i < positions; i++) {
+            BigDecimal notional = sizeX[i].abs().multiply(scale).multiply(marks.exact(slot(i)));
+            mm = mm.add(catalog.tiers(slot(i)).maintenance(symbol[i], notional));
         }
         return mm;
     }

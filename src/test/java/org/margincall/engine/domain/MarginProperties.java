@@ -201,6 +201,29 @@ class MarginProperties {
         assertThat(k.rawLevel()).isEqualTo(ExactLevels.raw(q, mm, s.bands().thresholds()));
     }
 
+    @Property(tries = 200)
+    void aBookGivesTheSameLevelsAsOneAccountAtATime(@ForAll("bookLists") List<Book> books, @ForAll("anyLevel") Level stored) {
+        // Every generated book has an identical catalog; evaluate all against the first one's marks.
+        Catalog catalog = books.get(0).catalog();
+        Marks marks = books.get(0).marks();
+        List<SubAccount> subs = new ArrayList<>();
+        for (Book b : books) {
+            subs.add(SubAccount.of(catalog, b.account()).get(0));
+        }
+        Level[] in = new Level[subs.size()];
+        java.util.Arrays.fill(in, stored);
+        Level[] out = new Level[subs.size()];
+        new MarginBook(subs).levels(marks, in, out);
+        for (int i = 0; i < subs.size(); i++) {
+            assertThat(out[i]).isEqualTo(MarginKernel.evaluate(subs.get(i), marks, stored).level());
+        }
+    }
+
+    @Provide
+    Arbitrary<List<Book>> bookLists() {
+        return books().list().ofMinSize(1).ofMaxSize(20);
+    }
+
     @Provide
     Arbitrary<Level> anyLevel() {
         return Arbitraries.of(Level.class);
