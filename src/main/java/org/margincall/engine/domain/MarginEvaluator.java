@@ -17,8 +17,7 @@ public final class MarginEvaluator {
     private static final BigDecimal ZERO_CENTS = BigDecimal.ZERO.setScale(2);
     private static final BigDecimal ZERO_FRACTION = BigDecimal.ZERO.setScale(4);
     private static final BigDecimal ONE_FRACTION = BigDecimal.ONE.setScale(4);
-    /** Relative slack when checking that a root's notional lies in the bracket it was solved in. */
-    private static final double BRACKET_SLACK = 1e-12;
+    private static final BigDecimal BOUNDARY_SLACK = new BigDecimal("1e-20");
 
     private MarginEvaluator() {
     }
@@ -37,11 +36,11 @@ public final class MarginEvaluator {
         BigDecimal minimum = nothingToLiquidate ? ZERO_CENTS : deposit(bands.callCureTarget(), q, mm);
         BigDecimal reduce = reduceFraction(a, marks, q, mm, bands.episodeCureTarget());
         List<PositionFigures> positions = new ArrayList<>(a.positionCount());
-        double liquidation = bands.rawD[3];
-        double warning = bands.rawD[0];
+        BigDecimal liquidation = bands.raw[3];
+        BigDecimal warning = bands.raw[0];
         for (int i = 0; i < a.positionCount(); i++) {
             positions.add(new PositionFigures(a.symbol[i], a.sizeX[i], marks.exact(a.slot(i)),
-                    price(solvePrice(a, marks, i, liquidation)), price(solvePrice(a, marks, i, warning))));
+                    solvePrice(a, marks, i, liquidation), solvePrice(a, marks, i, warning)));
         }
         return new Evaluation(a.id(), a.accountId(), a.isolatedInstrument(), q, mm, ratio, k.rawLevel(), stored,
                 k.level(), required, minimum, reduce, List.copyOf(positions));
@@ -128,68 +127,81 @@ public final class MarginEvaluator {
      * Mark of position {@code i}'s instrument, every other mark fixed, at which {@code Q = t * MM}
      * (SPEC §4). Equity and requirement are linear in that mark within each bracket, so each
      * bracket yields at most one root; the root nearest the current mark wins (ties: the lower).
-     * Returns NaN when no positive price solves it.
+     * Solved in decimal arithmetic: near a root, equity is a small difference of large terms,
+     * which double cannot resolve to the 1e-8 the ratio must meet there. Returns null when no
+     * positive price solves it.
      */
-    static double solvePrice(SubAccount a, Marks marks, int i, double t) {
+    static BigDecimal solvePrice(SubAccount a, Marks marks, int i, BigDecimal t) {
+        BigDecimal root = solveRoot(a, marks, i, t);
+        return root == null ? null : root.setScale(8, RoundingMode.HALF_UP);
+    }
+
+    /** The unrounded root behind {@link #solvePrice} (34 significant digits). */
+    static BigDecimal solveRoot(SubAccount a, Marks marks, int i, BigDecimal t) {
         int slot = a.slot(i);
-        double mark = marks.price(slot);
+        BigDecimal mark = marks.exact(slot);
         // Q(M) = base + slope * M, gathering every term that moves with this instrument's mark.
-        double slope = a.size(i);
-        double base = a.quoteCollateral() - a.size(i) * a.entry(i);
+        BigDecimal slope = a.sizeX[i];
+        BigDecimal base = a.quoteCollateralX.subtract(a.sizeX[i].multiply(a.entryX[i]));
         for (int j = 0; j < a.priced; j++) {
             if (a.collSlot(j) == slot) {
-                slope += a.collWeight(j);
+                slope = slope.add(a.collWeightX[j]);
             } else {
-                base += a.collWeight(j) * marks.price(a.collSlot(j));
+                base = base.add(a.collWeightX[j].multiply(marks.exact(a.collSlot(j))));
             }
         }
-        double otherMM = 0;
+        BigDecimal otherMM = BigDecimal.ZERO;
+        Catalog catalog = marks.catalog();
         for (int p = 0; p < a.positionCount(); p++) {
             if (p != i) {
-                base += a.size(p) * (marks.price(a.slot(p)) - a.entry(p));
-                otherMM += marks.catalog().tiers(a.slot(p)).maintenanceD(a.absSize(p) * marks.price(a.slot(p)));
+                BigDecimal m = marks.exact(a.slot(p));
+                base = base.add(a.sizeX[p].multiply(m.subtract(a.entryX[p])));
+                otherMM = otherMM.add(catalog.tiers(a.slot(p)).maintenance(a.symbol[p], a.sizeX[p].abs().multiply(m)));
             }
         }
-        TierTable tiers = marks.catalog().tiers(slot);
-        double abs = a.absSize(i);
-        double best = Double.NaN;
+        TierTable tiers = catalog.tiers(slot);
+        BigDecimal abs = a.sizeX[i].abs();
+        BigDecimal best = null;
         for (int k = 0; k < tiers.size(); k++) {
             // base + slope*M = t*(otherMM + abs*rate*M - cum)
-            double den = slope - t * abs * tiers.rateD(k);
-            double num = t * (otherMM - tiers.cumD(k)) - base;
-            double lo = abs == 0 ? 0 : tiers.floorD(k) / abs;
-            double hi = abs == 0 ? Double.POSITIVE_INFINITY : tiers.capD(k) / abs;
-            boolean lastBounded = k == tiers.size() - 1 && Double.isFinite(tiers.capD(k));
-            double root;
-            if (den == 0) {
-                if (num != 0) {
+            BigDecimal den = slope.subtract(t.multiply(abs).multiply(tiers.rate(k)));
+            BigDecimal num = t.multiply(otherMM.subtract(tiers.cum(k))).subtract(base);
+            BigDecimal root;
+            if (den.signum() == 0) {
+                if (num.signum() != 0) {
                     continue;
                 }
-                root = Math.min(Math.max(mark, lo), hi); // the whole bracket solves it
+                root = mark; // the whole bracket solves it; the mark itself if it lies there
             } else {
-                root = num / den;
+                root = num.divide(den, MathContext.DECIMAL128);
             }
-            if (!(root > 0)) {
+            if (root.signum() <= 0 || !inBracket(tiers, k, abs.multiply(root))) {
                 continue;
             }
-            double n = abs * root;
-            boolean inBracket = abs == 0
-                    ? k == 0
-                    : n >= tiers.floorD(k) * (1 - BRACKET_SLACK)
-                    && (lastBounded ? n < tiers.capD(k) : n < tiers.capD(k) * (1 + BRACKET_SLACK));
-            if (!inBracket) {
-                continue;
-            }
-            if (Double.isNaN(best) || Math.abs(root - mark) < Math.abs(best - mark)
-                    || (Math.abs(root - mark) == Math.abs(best - mark) && root < best)) {
+            int closer = best == null ? -1 : root.subtract(mark).abs().compareTo(best.subtract(mark).abs());
+            if (closer < 0 || (closer == 0 && root.compareTo(best) < 0)) {
                 best = root;
             }
         }
         return best;
     }
 
-    private static BigDecimal price(double p) {
-        return Double.isNaN(p) ? null : BigDecimal.valueOf(p).setScale(8, RoundingMode.HALF_UP);
+    /**
+     * Whether a notional lies in bracket k. Internal boundaries get a slack far below any price
+     * digit, since a root on a boundary solves both neighbouring brackets and division rounding
+     * must not reject it from both; a bounded last cap is strict (SPEC §4 discards those roots).
+     */
+    private static boolean inBracket(TierTable tiers, int k, BigDecimal notional) {
+        BigDecimal slack = notional.abs().multiply(BOUNDARY_SLACK);
+        if (notional.compareTo(tiers.floor(k).subtract(slack)) < 0) {
+            return false;
+        }
+        BigDecimal cap = tiers.cap(k);
+        if (cap == null) {
+            return true;
+        }
+        boolean last = k == tiers.size() - 1;
+        return last ? notional.compareTo(cap) < 0 : notional.compareTo(cap.add(slack)) < 0;
     }
 
     /** Figures of every sub-account of an account, cross first; stored levels by sub-account id. */
