@@ -1,0 +1,64 @@
+package org.margincall.engine.adapter.dynamodb;
+
+import static org.margincall.engine.adapter.dynamodb.AccountStore.decimal;
+import static org.margincall.engine.adapter.dynamodb.VenueStore.n;
+import static org.margincall.engine.adapter.dynamodb.VenueStore.s;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.margincall.engine.domain.Account;
+import org.margincall.engine.domain.MarginState;
+import org.margincall.engine.domain.Position;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/** Account items to and from {@link StoredAccount}. */
+final class AccountCodec {
+    private AccountCodec() {
+    }
+
+    static StoredAccount decode(Map<String, AttributeValue> item) {
+        String accountId = item.get("accountId").s();
+        Map<String, BigDecimal> collateral = new LinkedHashMap<>();
+        item.get("collateral").m().forEach((asset, v) -> collateral.put(asset, new BigDecimal(v.s())));
+        List<Position> positions = new ArrayList<>();
+        for (AttributeValue pv : item.get("positions").l()) {
+            Map<String, AttributeValue> p = pv.m();
+            positions.add(new Position(p.get("instrument").s(), decimal(p.get("size")), decimal(p.get("entryPrice")),
+                    decimal(p.get("isolatedMargin"))));
+        }
+        Account account = new Account(accountId, collateral, positions, decimal(item.get("warning")));
+        Map<String, MarginState> states = new HashMap<>();
+        item.get("states").m().forEach((sub, v) -> states.put(sub, StateCodec.decode(v)));
+        List<StoredAccount.OutboxEntry> outbox = new ArrayList<>();
+        item.get("outbox").m().forEach((id, v) -> outbox.add(decodeOutbox(id, v.m())));
+        outbox.sort(Comparator.comparingLong(StoredAccount.OutboxEntry::seq));
+        List<StoredAccount.PendingEscalation> escalations = new ArrayList<>();
+        item.get("escalations").m().forEach((callId, v) -> escalations.add(new StoredAccount.PendingEscalation(callId,
+                v.m().get("executionName").s(), v.m().get("input").s())));
+        AttributeValue last = item.get("lastEventSeq");
+        return new StoredAccount(item.get("venueId").s(), account, states, outbox, escalations,
+                Long.parseLong(item.get("version").n()), last == null ? 0 : Long.parseLong(last.n()));
+    }
+
+    static AttributeValue encodeOutbox(StoredAccount.OutboxEntry o) {
+        Map<String, AttributeValue> m = new HashMap<>();
+        m.put("seq", n(o.seq()));
+        m.put("body", s(o.body()));
+        m.put("type", s(o.type()));
+        m.put("level", s(o.level()));
+        m.put("accountId", s(o.accountId()));
+        m.put("claimedBy", s(o.claimedBy()));
+        m.put("claimedAt", n(o.claimedAtMillis()));
+        return AttributeValue.fromM(m);
+    }
+
+    private static StoredAccount.OutboxEntry decodeOutbox(String id, Map<String, AttributeValue> m) {
+        return new StoredAccount.OutboxEntry(id, Long.parseLong(m.get("seq").n()), m.get("body").s(), m.get("type").s(),
+                m.get("level").s(), m.get("accountId").s(), m.get("claimedBy").s(), Long.parseLong(m.get("claimedAt").n()));
+    }
+}

@@ -1,0 +1,314 @@
+package org.margincall.engine.adapter.dynamodb;
+
+import static org.margincall.engine.adapter.dynamodb.VenueStore.n;
+import static org.margincall.engine.adapter.dynamodb.VenueStore.s;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.margincall.engine.config.EngineConfig;
+import org.margincall.engine.domain.Account;
+import org.margincall.engine.domain.Catalog;
+import org.margincall.engine.domain.MarginState;
+import org.margincall.engine.domain.Position;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+
+/**
+ * Account items and the holdings index (docs/data-model.md). An account item holds the account,
+ * the margin state of every sub-account, its outbox and pending escalation starts, and a version
+ * every transition checks: one item read to evaluate, one conditional write to commit (dynalite
+ * has no transactions, and a single item is atomic in DynamoDB too).
+ */
+@ApplicationScoped
+public class AccountStore {
+    private static final int BATCH_GET = 100;
+
+    private final DynamoDbClient ddb;
+    private final String table;
+    private final int shards;
+    private final ExecutorService pool = Executors.newFixedThreadPool(8, r -> {
+        Thread t = new Thread(r, "ddb-pages");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public AccountStore(DynamoDbClient ddb, EngineConfig config) {
+        this.ddb = ddb;
+        this.table = config.table();
+        this.shards = config.holdingsShards();
+    }
+
+    /** Writes an account with fresh (healthy) margin state and its holdings; replaces an existing one. */
+    public void create(String venueId, Account account, Catalog catalog) {
+        Map<String, AttributeValue> item = accountAttributes(account);
+        item.put(Keys.PK, s(Keys.account(venueId, account.accountId())));
+        item.put(Keys.SK, s(Keys.ACCOUNT_SK));
+        item.put("venueId", s(venueId));
+        item.put("accountId", s(account.accountId()));
+        item.put("states", AttributeValue.fromM(Map.of()));
+        item.put("outbox", AttributeValue.fromM(Map.of()));
+        item.put("escalations", AttributeValue.fromM(Map.of()));
+        item.put("outboxSeq", n(0));
+        item.put("lastEventSeq", n(0));
+        item.put("version", n(0));
+        ddb.putItem(b -> b.tableName(table).item(item));
+        putHoldings(venueId, account, catalog);
+    }
+
+    /**
+     * Holdings rows for every instrument the account is exposed to: its positions and the price
+     * instruments of its collateral (SPEC §2.3), so a price event finds it either way.
+     */
+    public void putHoldings(String venueId, Account account, Catalog catalog) {
+        for (String instrument : exposure(account, catalog)) {
+            ddb.putItem(b -> b.tableName(table).item(Map.of(
+                    Keys.PK, s(Keys.account(venueId, account.accountId())), Keys.SK, s(Keys.holdingSk(instrument)),
+                    Keys.HPK, s(Keys.holdingsPartition(venueId, instrument, Keys.shard(account.accountId(), shards))),
+                    Keys.HSK, s(account.accountId()))));
+        }
+    }
+
+    static Set<String> exposure(Account account, Catalog catalog) {
+        Set<String> out = new LinkedHashSet<>();
+        for (Position p : account.positions()) {
+            out.add(p.instrument());
+        }
+        for (String asset : account.collateral().keySet()) {
+            String priced = catalog.asset("accounts[" + account.accountId() + "].collateral." + asset, asset).priceInstrument();
+            if (priced != null) {
+                out.add(priced);
+            }
+        }
+        return out;
+    }
+
+    /** Account ids exposed to an instrument: every shard's pages, queried in parallel. */
+    public List<String> holders(String venueId, String instrument) {
+        List<CompletableFuture<List<String>>> parts = new ArrayList<>();
+        for (int shard = 0; shard < shards; shard++) {
+            String hpk = Keys.holdingsPartition(venueId, instrument, shard);
+            parts.add(CompletableFuture.supplyAsync(() -> holdersOf(hpk), pool));
+        }
+        List<String> out = new ArrayList<>();
+        for (CompletableFuture<List<String>> p : parts) {
+            out.addAll(p.join());
+        }
+        return out;
+    }
+
+    private List<String> holdersOf(String hpk) {
+        List<String> out = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            QueryRequest.Builder q = QueryRequest.builder().tableName(table).indexName(Keys.HOLDINGS_INDEX)
+                    .keyConditionExpression("hpk = :h").expressionAttributeValues(Map.of(":h", s(hpk)));
+            if (start != null) {
+                q.exclusiveStartKey(start);
+            }
+            QueryResponse r = ddb.query(q.build());
+            r.items().forEach(i -> out.add(i.get(Keys.HSK).s()));
+            start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+        } while (start != null);
+        return out;
+    }
+
+    public Optional<StoredAccount> get(String venueId, String accountId) {
+        Map<String, AttributeValue> item = ddb.getItem(b -> b.tableName(table).consistentRead(true)
+                .key(key(venueId, accountId))).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(AccountCodec.decode(item));
+    }
+
+    /** Reads many accounts, 100 keys a request, retrying what DynamoDB leaves unprocessed. */
+    public List<StoredAccount> getAll(String venueId, List<String> accountIds) {
+        List<StoredAccount> out = new ArrayList<>(accountIds.size());
+        for (int from = 0; from < accountIds.size(); from += BATCH_GET) {
+            List<Map<String, AttributeValue>> keys = new ArrayList<>();
+            for (String id : accountIds.subList(from, Math.min(accountIds.size(), from + BATCH_GET))) {
+                keys.add(key(venueId, id));
+            }
+            Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder().keys(keys).consistentRead(true).build());
+            while (!request.isEmpty()) {
+                Map<String, KeysAndAttributes> req = request;
+                BatchGetItemResponse r = ddb.batchGetItem(b -> b.requestItems(req));
+                r.responses().getOrDefault(table, List.of()).forEach(i -> out.add(AccountCodec.decode(i)));
+                request = r.hasUnprocessedKeys() ? r.unprocessedKeys() : Map.of();
+            }
+        }
+        out.sort(Comparator.comparing(a -> a.account().accountId()));
+        return out;
+    }
+
+    /**
+     * Commits a transition: new sub-account states, notifications into the outbox (claimed by
+     * {@code claimant} for immediate publishing) and escalation starts, if and only if the item
+     * is still at {@code expectedVersion}. Returns false when another writer got there first.
+     */
+    public boolean commit(StoredAccount current, Map<String, MarginState> states, List<StoredAccount.OutboxEntry> outbox,
+                          List<StoredAccount.PendingEscalation> escalations) {
+        List<String> sets = new ArrayList<>();
+        Map<String, String> names = new HashMap<>();
+        Map<String, AttributeValue> values = new HashMap<>();
+        int i = 0;
+        for (Map.Entry<String, MarginState> e : states.entrySet()) {
+            names.put("#s" + i, e.getKey());
+            values.put(":s" + i, StateCodec.encode(e.getValue()));
+            sets.add("states.#s" + i + " = :s" + i);
+            i++;
+        }
+        i = 0;
+        long seq = current.outbox().stream().mapToLong(StoredAccount.OutboxEntry::seq).max().orElse(0);
+        for (StoredAccount.OutboxEntry o : outbox) {
+            names.put("#o" + i, o.notificationId());
+            values.put(":o" + i, AccountCodec.encodeOutbox(o));
+            sets.add("outbox.#o" + i + " = :o" + i);
+            seq = Math.max(seq, o.seq());
+            i++;
+        }
+        i = 0;
+        for (StoredAccount.PendingEscalation p : escalations) {
+            names.put("#e" + i, p.callId());
+            values.put(":e" + i, AttributeValue.fromM(Map.of("executionName", s(p.executionName()), "input", s(p.input()))));
+            sets.add("escalations.#e" + i + " = :e" + i);
+            i++;
+        }
+        sets.add("outboxSeq = :seq");
+        sets.add("version = :next");
+        values.put(":seq", n(seq));
+        values.put(":next", n(current.version() + 1));
+        values.put(":expected", n(current.version()));
+        try {
+            ddb.updateItem(b -> b.tableName(table).key(key(current.venueId(), current.account().accountId()))
+                    .updateExpression("SET " + String.join(", ", sets))
+                    .conditionExpression("version = :expected")
+                    .expressionAttributeNames(names).expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /** Drops outbox entries SNS has accepted. Idempotent; does not bump the version. */
+    public void removeOutbox(String venueId, String accountId, List<String> notificationIds) {
+        removeFromMap(venueId, accountId, "outbox", notificationIds);
+    }
+
+    /** Drops escalation starts Step Functions has accepted. */
+    public void removeEscalations(String venueId, String accountId, List<String> callIds) {
+        removeFromMap(venueId, accountId, "escalations", callIds);
+    }
+
+    private void removeFromMap(String venueId, String accountId, String map, List<String> keys) {
+        if (keys.isEmpty()) {
+            return;
+        }
+        Map<String, String> names = new HashMap<>();
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            names.put("#k" + i, keys.get(i));
+            parts.add(map + ".#k" + i);
+        }
+        ddb.updateItem(b -> b.tableName(table).key(key(venueId, accountId))
+                .updateExpression("REMOVE " + String.join(", ", parts)).expressionAttributeNames(names));
+    }
+
+    /**
+     * Takes over an outbox entry for publishing when nobody holds a live claim on it (claims older
+     * than {@code staleBeforeMillis} are dead). Returns false when another invocation holds it or
+     * it is gone; this is what keeps two publishers of one entry apart.
+     */
+    public boolean claim(String venueId, String accountId, String notificationId, String claimant, long nowMillis,
+                         long staleBeforeMillis) {
+        try {
+            ddb.updateItem(b -> b.tableName(table).key(key(venueId, accountId))
+                    .updateExpression("SET outbox.#o.claimedBy = :me, outbox.#o.claimedAt = :now")
+                    .conditionExpression("attribute_exists(outbox.#o) AND outbox.#o.claimedAt < :stale")
+                    .expressionAttributeNames(Map.of("#o", notificationId))
+                    .expressionAttributeValues(Map.of(":me", s(claimant), ":now", n(nowMillis), ":stale", n(staleBeforeMillis))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /** Gives up a claim after a failed publish so the next sweep retries at once. */
+    public void release(String venueId, String accountId, List<String> notificationIds) {
+        for (String id : notificationIds) {
+            try {
+                ddb.updateItem(b -> b.tableName(table).key(key(venueId, accountId))
+                        .updateExpression("SET outbox.#o.claimedAt = :zero")
+                        .conditionExpression("attribute_exists(outbox.#o)")
+                        .expressionAttributeNames(Map.of("#o", id)).expressionAttributeValues(Map.of(":zero", n(0))));
+            } catch (ConditionalCheckFailedException gone) {
+                // published and removed by someone else meanwhile: nothing to release
+            }
+        }
+    }
+
+    /** Accounts with unpublished notifications or unstarted escalations (for the sweep). */
+    public List<StoredAccount> withPendingWork(String venueId) {
+        List<StoredAccount> out = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            ScanRequest.Builder sc = ScanRequest.builder().tableName(table).consistentRead(true)
+                    .filterExpression("sk = :acct AND venueId = :v AND (size(outbox) > :zero OR size(escalations) > :zero)")
+                    .expressionAttributeValues(Map.of(":acct", s(Keys.ACCOUNT_SK), ":v", s(venueId), ":zero", n(0)));
+            if (start != null) {
+                sc.exclusiveStartKey(start);
+            }
+            ScanResponse r = ddb.scan(sc.build());
+            r.items().forEach(i -> out.add(AccountCodec.decode(i)));
+            start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+        } while (start != null);
+        return out;
+    }
+
+    static Map<String, AttributeValue> key(String venueId, String accountId) {
+        return Map.of(Keys.PK, s(Keys.account(venueId, accountId)), Keys.SK, s(Keys.ACCOUNT_SK));
+    }
+
+    static Map<String, AttributeValue> accountAttributes(Account a) {
+        Map<String, AttributeValue> item = new LinkedHashMap<>();
+        Map<String, AttributeValue> coll = new LinkedHashMap<>();
+        a.collateral().forEach((asset, amount) -> coll.put(asset, s(amount.toPlainString())));
+        item.put("collateral", AttributeValue.fromM(coll));
+        List<AttributeValue> ps = new ArrayList<>();
+        for (Position p : a.positions()) {
+            Map<String, AttributeValue> m = new LinkedHashMap<>();
+            m.put("instrument", s(p.instrument()));
+            m.put("size", s(p.size().toPlainString()));
+            m.put("entryPrice", s(p.entryPrice().toPlainString()));
+            if (p.isolatedMargin() != null) {
+                m.put("isolatedMargin", s(p.isolatedMargin().toPlainString()));
+            }
+            ps.add(AttributeValue.fromM(m));
+        }
+        item.put("positions", AttributeValue.fromL(ps));
+        if (a.warning() != null) {
+            item.put("warning", s(a.warning().toPlainString()));
+        }
+        return item;
+    }
+
+    static BigDecimal decimal(AttributeValue v) {
+        return v == null ? null : new BigDecimal(v.s());
+    }
+}

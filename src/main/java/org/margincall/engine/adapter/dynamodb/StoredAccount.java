@@ -1,0 +1,28 @@
+package org.margincall.engine.adapter.dynamodb;
+
+import java.util.List;
+import java.util.Map;
+import org.margincall.engine.domain.Account;
+import org.margincall.engine.domain.MarginState;
+
+/**
+ * One account item: the account, the margin state of each of its sub-accounts, what it still
+ * owes the world (outbox notifications, escalation starts) and the version every write checks.
+ */
+public record StoredAccount(String venueId, Account account, Map<String, MarginState> states,
+                            List<OutboxEntry> outbox, List<PendingEscalation> escalations, long version,
+                            long lastEventSequence) {
+
+    /** A notification written with the transition that owes it, removed once SNS accepted it. */
+    public record OutboxEntry(String notificationId, long seq, String body, String type, String level,
+                              String accountId, String claimedBy, long claimedAtMillis) {
+    }
+
+    /** An escalation to start for a call, removed once Step Functions has it. */
+    public record PendingEscalation(String callId, String executionName, String input) {
+    }
+
+    public MarginState state(String subAccountId) {
+        return states.getOrDefault(subAccountId, MarginState.INITIAL);
+    }
+}

@@ -1,0 +1,160 @@
+package org.margincall.engine.adapter.dynamodb;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.Map;
+import org.margincall.engine.config.EngineConfig;
+import org.margincall.engine.domain.Catalog;
+import org.margincall.engine.domain.Marks;
+import org.margincall.engine.scenario.CatalogJson;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * A venue's partition: its policy, instruments and collateral assets (stored as the SPEC §7 JSON
+ * they were loaded from, so loading and reading validate the same way) and the latest price of
+ * each instrument. One strongly consistent Query returns all of it.
+ */
+@ApplicationScoped
+public class VenueStore {
+    private final DynamoDbClient ddb;
+    private final String table;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public VenueStore(DynamoDbClient ddb, EngineConfig config) {
+        this.ddb = ddb;
+        this.table = config.table();
+    }
+
+    /** The venue's catalog with the latest marks; instruments never priced have no mark. */
+    public record Snapshot(Catalog catalog, Marks marks, Map<String, PriceStamp> stamps) {
+    }
+
+    /** Ordering key of a stored price (SPEC §5.1). */
+    public record PriceStamp(long timestampMillis, long sequence) {
+        public boolean isNewerThan(PriceStamp o) {
+            return timestampMillis != o.timestampMillis ? timestampMillis > o.timestampMillis : sequence > o.sequence;
+        }
+    }
+
+    /** Reads the venue; throws {@link UnknownVenueException} when it has no configuration. */
+    public Snapshot load(String venueId) {
+        ObjectNode venue = null;
+        ArrayNode instruments = json.createArrayNode();
+        ArrayNode assets = json.createArrayNode();
+        Map<String, String> prices = new HashMap<>();
+        Map<String, PriceStamp> stamps = new HashMap<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            QueryRequest.Builder q = QueryRequest.builder().tableName(table).consistentRead(true)
+                    .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", s(Keys.venue(venueId))));
+            if (start != null) {
+                q.exclusiveStartKey(start);
+            }
+            QueryResponse r = ddb.query(q.build());
+            for (Map<String, AttributeValue> item : r.items()) {
+                String sk = item.get(Keys.SK).s();
+                if (sk.equals(Keys.VENUE_SK)) {
+                    venue = (ObjectNode) parse(item.get("json").s());
+                } else if (sk.startsWith("I#")) {
+                    instruments.add(parse(item.get("json").s()));
+                } else if (sk.startsWith("C#")) {
+                    assets.add(parse(item.get("json").s()));
+                } else if (sk.startsWith("P#")) {
+                    String symbol = sk.substring(2);
+                    prices.put(symbol, item.get("markPrice").s());
+                    stamps.put(symbol, new PriceStamp(Long.parseLong(item.get("tsMillis").n()), Long.parseLong(item.get("seq").n())));
+                }
+            }
+            start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+        } while (start != null);
+        if (venue == null) {
+            throw new UnknownVenueException(venueId);
+        }
+        ObjectNode root = json.createObjectNode();
+        root.set("venue", venue);
+        root.set("instruments", instruments);
+        root.set("collateralAssets", assets);
+        Catalog catalog = CatalogJson.catalog(root, venueId);
+        Marks marks = new Marks(catalog);
+        prices.forEach((symbol, price) -> {
+            if (catalog.knows(symbol)) {
+                marks.put(symbol, price);
+            }
+        });
+        return new Snapshot(catalog, marks, stamps);
+    }
+
+    /** Stores a venue's configuration from its SPEC §7 JSON; validates it first, writes nothing if bad. */
+    public void putConfiguration(String venueId, JsonNode venue, JsonNode instruments, JsonNode assets) {
+        ObjectNode root = json.createObjectNode();
+        root.set("venue", venue);
+        root.set("instruments", instruments);
+        root.set("collateralAssets", assets);
+        CatalogJson.catalog(root, venueId); // refuse before writing anything
+        String pk = Keys.venue(venueId);
+        put(pk, Keys.VENUE_SK, venue);
+        for (JsonNode i : instruments) {
+            put(pk, Keys.instrumentSk(i.get("symbol").asText()), i);
+        }
+        for (JsonNode a : assets) {
+            put(pk, Keys.assetSk(a.get("asset").asText()), a);
+        }
+    }
+
+    private void put(String pk, String sk, JsonNode body) {
+        ddb.putItem(b -> b.tableName(table).item(Map.of(Keys.PK, s(pk), Keys.SK, s(sk), "json", s(body.toString()))));
+    }
+
+    /**
+     * Stores a price only if it is newer by (timestamp, sequence) than the stored one (SPEC §5.1);
+     * returns false for a duplicate or out-of-order event, leaving the stored price untouched.
+     */
+    public boolean storeIfNewer(String venueId, String instrument, BigDecimal markPrice, String timestamp,
+                                long timestampMillis, long sequence, String source) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(Keys.PK, s(Keys.venue(venueId)));
+        item.put(Keys.SK, s(Keys.priceSk(instrument)));
+        item.put("markPrice", s(markPrice.toPlainString()));
+        item.put("timestamp", s(timestamp));
+        item.put("tsMillis", n(timestampMillis));
+        item.put("seq", n(sequence));
+        if (source != null) {
+            item.put("source", s(source));
+        }
+        try {
+            ddb.putItem(b -> b.tableName(table).item(item)
+                    .conditionExpression("attribute_not_exists(pk) OR tsMillis < :ts OR (tsMillis = :ts AND seq < :seq)")
+                    .expressionAttributeValues(Map.of(":ts", n(timestampMillis), ":seq", n(sequence))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+
+    private JsonNode parse(String text) {
+        try {
+            return json.readTree(text);
+        } catch (IOException e) {
+            throw new IllegalStateException("stored venue configuration is not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    static AttributeValue s(String v) {
+        return AttributeValue.fromS(v);
+    }
+
+    static AttributeValue n(long v) {
+        return AttributeValue.fromN(Long.toString(v));
+    }
+}

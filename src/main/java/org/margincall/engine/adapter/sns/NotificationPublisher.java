@@ -1,0 +1,70 @@
+package org.margincall.engine.adapter.sns;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jboss.logging.Logger;
+import org.margincall.engine.adapter.dynamodb.StoredAccount.OutboxEntry;
+import org.margincall.engine.config.EngineConfig;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sns.SnsClient;
+import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry;
+import software.amazon.awssdk.services.sns.model.PublishBatchResponse;
+
+/**
+ * Publishes notification bodies (SPEC §6) to the notifications topic, ten per PublishBatch, with
+ * the message attributes venues filter on. On a FIFO topic the account is the message group
+ * (per-account order) and the notification id the deduplication id.
+ */
+@ApplicationScoped
+public class NotificationPublisher {
+    private static final Logger LOG = Logger.getLogger(NotificationPublisher.class);
+    private static final int BATCH = 10;
+
+    private final SnsClient sns;
+    private final String topicArn;
+    private final boolean fifo;
+
+    public NotificationPublisher(SnsClient sns, EngineConfig config) {
+        this.sns = sns;
+        this.topicArn = config.notificationsTopicArn();
+        this.fifo = topicArn.endsWith(".fifo");
+    }
+
+    /** Publishes in the given order; returns the ids SNS accepted (the rest stay in the outbox). */
+    public Set<String> publish(String venueId, List<OutboxEntry> entries) {
+        Set<String> accepted = new HashSet<>();
+        for (int from = 0; from < entries.size(); from += BATCH) {
+            List<OutboxEntry> chunk = entries.subList(from, Math.min(entries.size(), from + BATCH));
+            List<PublishBatchRequestEntry> batch = new ArrayList<>(chunk.size());
+            for (OutboxEntry e : chunk) {
+                PublishBatchRequestEntry.Builder b = PublishBatchRequestEntry.builder().id(e.notificationId())
+                        .message(e.body()).messageAttributes(Map.of(
+                                "venueId", attr(venueId), "accountId", attr(e.accountId()),
+                                "type", attr(e.type()), "level", attr(e.level())));
+                if (fifo) {
+                    b.messageGroupId(e.accountId()).messageDeduplicationId(e.notificationId());
+                }
+                batch.add(b.build());
+            }
+            try {
+                PublishBatchResponse r = sns.publishBatch(b -> b.topicArn(topicArn).publishBatchRequestEntries(batch));
+                r.successful().forEach(s -> accepted.add(s.id()));
+                r.failed().forEach(f -> LOG.warnf("SNS refused notification %s: %s %s", f.id(), f.code(), f.message()));
+            } catch (SdkException ex) {
+                LOG.warnf("publishing %d notifications failed: %s", chunk.size(), ex.getMessage());
+                // Later chunks would fail the same way; leave them for the sweep as well.
+                break;
+            }
+        }
+        return accepted;
+    }
+
+    private static MessageAttributeValue attr(String v) {
+        return MessageAttributeValue.builder().dataType("String").stringValue(v).build();
+    }
+}

@@ -1,0 +1,47 @@
+package org.margincall.engine.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.Optional;
+
+/**
+ * Deployment settings, from environment variables in Lambda ({@code MARGINCALL_TABLE} etc., set
+ * by template.yaml) or application.properties locally.
+ */
+@ConfigMapping(prefix = "margincall")
+public interface EngineConfig {
+    /** The venue this deployment serves (a venue deploys the engine into its own account). */
+    String venueId();
+
+    /** The DynamoDB table of venues, prices, accounts and margin state. */
+    String table();
+
+    /** SNS topic that carries trader notifications (SPEC §6). */
+    String notificationsTopicArn();
+
+    /** SNS topic for the operations team (stale feeds, failed escalations). */
+    String operationsTopicArn();
+
+    /** The escalation state machine (SPEC §3.4). */
+    String escalationStateMachineArn();
+
+    /** Shards of the per-instrument holdings index, so one hot instrument spans partitions. */
+    @WithDefault("16")
+    int holdingsShards();
+
+    /** Largest clock skew accepted on a price event's timestamp (SPEC §5.1: 5 s). */
+    @WithDefault("5")
+    long maxFutureSeconds();
+
+    /** After this long an unpublished outbox entry claimed by another invocation may be taken over. */
+    @WithDefault("60")
+    long outboxClaimSeconds();
+
+    /** Endpoint overrides for the clients without a Quarkus extension (local stand-ins only). */
+    Optional<String> sfnEndpointOverride();
+
+    Optional<String> eventbridgeEndpointOverride();
+
+    @WithDefault("us-east-1")
+    String localRegion();
+}

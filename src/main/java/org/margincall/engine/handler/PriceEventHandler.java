@@ -1,0 +1,83 @@
+package org.margincall.engine.handler;
+
+import static org.margincall.engine.scenario.JsonFields.decimal;
+import static org.margincall.engine.scenario.JsonFields.optionalDecimal;
+import static org.margincall.engine.scenario.JsonFields.optionalText;
+import static org.margincall.engine.scenario.JsonFields.text;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.inject.Named;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import org.jboss.logging.Logger;
+import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
+import org.margincall.engine.adapter.dynamodb.UnknownVenueException;
+import org.margincall.engine.config.EngineConfig;
+import org.margincall.engine.domain.Decimals;
+import org.margincall.engine.domain.InvalidInputException;
+import org.margincall.engine.service.MarginService;
+
+/** EventBridge "Price Update" (SPEC §5.1) → validate → {@link MarginService#onPrice}. */
+@Named("price-event")
+public class PriceEventHandler implements RequestHandler<EventBridgeEvent, EventResult> {
+    static final String DETAIL_TYPE = "Price Update";
+    private static final Logger LOG = Logger.getLogger(PriceEventHandler.class);
+
+    private final MarginService service;
+    private final EngineMetrics metrics;
+    private final EngineConfig config;
+
+    public PriceEventHandler(MarginService service, EngineMetrics metrics, EngineConfig config) {
+        this.service = service;
+        this.metrics = metrics;
+        this.config = config;
+    }
+
+    @Override
+    public EventResult handleRequest(EventBridgeEvent event, Context context) {
+        try {
+            MarginService.PriceUpdate update = parse(event);
+            return EventResult.of(service.onPrice(config.venueId(), update));
+        } catch (InvalidInputException | UnknownVenueException e) {
+            metrics.count(EngineMetrics.EVENTS_REJECTED);
+            LOG.warnf("price event %s rejected: %s", event == null ? null : event.id(), e.getMessage());
+            return EventResult.rejected(e.getMessage());
+        } finally {
+            metrics.flush();
+        }
+    }
+
+    static MarginService.PriceUpdate parse(EventBridgeEvent event) {
+        if (event == null) {
+            throw new InvalidInputException("event", null, "is empty");
+        }
+        if (!DETAIL_TYPE.equals(event.detailType())) {
+            throw new InvalidInputException("detail-type", event.detailType(), "must be \"" + DETAIL_TYPE + "\"");
+        }
+        JsonNode d = event.detail();
+        if (d == null || !d.isObject()) {
+            throw new InvalidInputException("detail", d == null ? null : d.toString(), "must be an object");
+        }
+        String instrument = text(d, "detail", "instrument");
+        var mark = Decimals.positive("detail.markPrice", decimal(d, "detail", "markPrice"));
+        var index = optionalDecimal(d, "detail", "indexPrice");
+        if (index != null) {
+            Decimals.positive("detail.indexPrice", index);
+        }
+        String ts = text(d, "detail", "timestamp");
+        Instant timestamp;
+        try {
+            timestamp = Instant.parse(ts);
+        } catch (DateTimeParseException e) {
+            throw new InvalidInputException("detail.timestamp", ts, "is not an ISO-8601 instant");
+        }
+        JsonNode seq = d.get("sequence");
+        if (seq == null || !seq.isIntegralNumber() || seq.asLong() < 0) {
+            throw new InvalidInputException("detail.sequence", seq == null ? null : seq.toString(),
+                    "must be a non-negative whole number");
+        }
+        return new MarginService.PriceUpdate(instrument, mark, timestamp, seq.asLong(), optionalText(d, "detail", "source"));
+    }
+}

@@ -1,0 +1,114 @@
+package org.margincall.engine.handler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.margincall.engine.adapter.dynamodb.AccountStore;
+import org.margincall.engine.adapter.dynamodb.VenueStore;
+import org.margincall.engine.domain.Account;
+import org.margincall.engine.domain.Position;
+import org.margincall.engine.local.LocalStack;
+import org.margincall.engine.local.LocalStackResource;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * Test data on the stand-ins: every test gets its own instrument and accounts (ids carry a
+ * random tag), so tests sharing the venue cannot see each other's notifications.
+ */
+public final class EngineFixture {
+    static final ObjectMapper JSON = new ObjectMapper();
+    public final String tag = UUID.randomUUID().toString().substring(0, 6);
+    public final String instrument = "T" + tag.toUpperCase() + "-USD";
+    private final VenueStore venues;
+    private final AccountStore accounts;
+
+    public EngineFixture(VenueStore venues, AccountStore accounts) {
+        this.venues = venues;
+        this.accounts = accounts;
+        ObjectNode venue = JSON.createObjectNode();
+        venue.put("id", LocalStackResource.VENUE);
+        ObjectNode t = venue.putObject("thresholds");
+        t.put("warning", "1.5").put("marginCall", "1.2").put("critical", "1.05").put("liquidation", "1.0");
+        venue.put("hysteresis", "0.02");
+        ArrayNode instruments = JSON.createArrayNode();
+        ObjectNode i = instruments.addObject();
+        i.put("symbol", instrument);
+        ArrayNode tiers = i.putArray("tiers");
+        tiers.addObject().put("floor", "0").put("cap", "50000").put("mmr", "0.004");
+        tiers.addObject().put("floor", "50000").putNull("cap").put("mmr", "0.005");
+        ArrayNode assets = JSON.createArrayNode();
+        assets.addObject().put("asset", "USDT").put("haircut", "0");
+        venues.putConfiguration(LocalStackResource.VENUE, venue, instruments, assets);
+    }
+
+    /** An account long 1.25 of the fixture's instrument from 41000 with the given USDT: at a mark of
+     * 40000, R = (usdt - 1250) / 200. */
+    public Account account(String name, String usdt) {
+        Account a = new Account(name + "-" + tag, Map.of("USDT", new BigDecimal(usdt)),
+                List.of(new Position(instrument, new BigDecimal("1.25"), new BigDecimal("41000"), null)), null);
+        accounts.create(LocalStackResource.VENUE, a, venues.load(LocalStackResource.VENUE).catalog());
+        return a;
+    }
+
+    public static String priceEvent(String instrument, String mark, Instant ts, long sequence) {
+        return "{\"version\":\"0\",\"id\":\"" + UUID.randomUUID() + "\",\"detail-type\":\"Price Update\","
+                + "\"source\":\"oracle-a\",\"account\":\"000000000000\",\"time\":\"" + ts + "\",\"region\":\"us-east-1\","
+                + "\"resources\":[],\"detail\":{\"instrument\":\"" + instrument + "\",\"markPrice\":\"" + mark + "\","
+                + "\"timestamp\":\"" + ts + "\",\"sequence\":" + sequence + ",\"source\":\"oracle-a\"}}";
+    }
+
+    /** An SQS queue subscribed to the notifications topic (raw delivery) with a filter policy, or none. */
+    public static final class Subscriber {
+        final SqsClient sqs;
+        final String url;
+
+        public Subscriber(String filterPolicy) {
+            LocalStack stack = LocalStack.shared();
+            sqs = stack.sqs();
+            url = sqs.createQueue(b -> b.queueName("n-" + UUID.randomUUID())).queueUrl();
+            String arn = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
+                    .attributes().get(QueueAttributeName.QUEUE_ARN);
+            Map<String, String> attrs = filterPolicy == null ? Map.of("RawMessageDelivery", "true")
+                    : Map.of("RawMessageDelivery", "true", "FilterPolicy", filterPolicy);
+            stack.sns().subscribe(b -> b.topicArn(stack.resource("NotificationsTopic", "arn")).protocol("sqs")
+                    .endpoint(arn).attributes(attrs));
+        }
+
+        /** Bodies received until the queue has been quiet for a second, in receive order. */
+        public List<JsonNode> drain() {
+            List<JsonNode> out = new ArrayList<>();
+            long quietUntil = System.nanoTime() + Duration.ofMillis(1000).toNanos();
+            while (System.nanoTime() < quietUntil) {
+                List<Message> ms = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1))
+                        .messages();
+                for (Message m : ms) {
+                    try {
+                        out.add(JSON.readTree(m.body()));
+                    } catch (java.io.IOException e) {
+                        throw new AssertionError("notification body is not JSON: " + m.body(), e);
+                    }
+                    sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
+                }
+                if (!ms.isEmpty()) {
+                    quietUntil = System.nanoTime() + Duration.ofMillis(1000).toNanos();
+                }
+            }
+            return out;
+        }
+
+        /** Only the bodies of the given fixture's accounts. */
+        public List<JsonNode> drain(EngineFixture f) {
+            return drain().stream().filter(n -> n.get("accountId").asText().endsWith("-" + f.tag)).toList();
+        }
+    }
+}
