@@ -1,10 +1,11 @@
 // Creates a SAM/CloudFormation template's DynamoDB tables, SNS topics (+ SQS subscriptions),
-// SQS queues and state machines in the running local stack, and writes
-// $STACK_DIR/resources.json mapping each logical id to its local name/ARN/URL.
+// SQS queues, state machines, EventBridge buses and rules (with their targets) in the running
+// local stack, and writes $STACK_DIR/resources.json mapping each logical id to its local
+// name/ARN/URL.
 //
 // Usage: node create-resources.mjs [template.yaml]   (default: the repository's template.yaml)
-// Endpoints come from DYNAMODB_ENDPOINT/SNS_ENDPOINT/SQS_ENDPOINT/SFN_ENDPOINT or, failing
-// that, $STACK_DIR/endpoints.json. Safe to run repeatedly: existing resources are kept and
+// Endpoints come from DYNAMODB_ENDPOINT/SNS_ENDPOINT/SQS_ENDPOINT/SFN_ENDPOINT/EVENTS_ENDPOINT
+// or, failing that, $STACK_DIR/endpoints.json. Safe to run repeatedly: existing resources are kept and
 // state machines whose definition changed are updated.
 import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -180,6 +181,7 @@ function readEndpoints() {
     sns: process.env.SNS_ENDPOINT,
     sqs: process.env.SQS_ENDPOINT,
     sfn: process.env.SFN_ENDPOINT,
+    events: process.env.EVENTS_ENDPOINT,
   };
   let fromFile = {};
   const file = resolve(stackDir, 'endpoints.json');
@@ -187,7 +189,8 @@ function readEndpoints() {
   const endpoints = {};
   for (const key of Object.keys(fromEnv)) {
     endpoints[key] = fromEnv[key] || fromFile[key];
-    if (!endpoints[key]) {
+    // Optional so a template without EventBridge resources works against an older stack.
+    if (!endpoints[key] && key !== 'events') {
       throw new Error(`no ${key} endpoint: set ${key.toUpperCase()}_ENDPOINT or start the stack (infra/local/stack up) so ${file} exists`);
     }
   }
@@ -255,12 +258,34 @@ function planNames(resolver, resources) {
         plan.push({ id, type: res.Type, name, arn });
         break;
       }
+      case 'AWS::Events::EventBus': {
+        const name = prop('Name') ?? id;
+        const arn = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${name}`;
+        resolver.physical.set(id, { ref: name, attrs: { Arn: arn, Name: name } });
+        plan.push({ id, type: res.Type, name, arn });
+        break;
+      }
+      case 'AWS::Events::Rule': {
+        // The ARN depends on the bus, which may be planned after this rule: see below.
+        const name = prop('Name') ?? id;
+        plan.push({ id, type: res.Type, name, arn: undefined });
+        break;
+      }
       default:
         break;
     }
   }
+  for (const item of plan.filter((p) => p.type === 'AWS::Events::Rule')) {
+    const props = resources[item.id].Properties ?? {};
+    const bus = props.EventBusName === undefined ? 'default' : eventBusNameOf(resolver.resolve(props.EventBusName, `Resources.${item.id}.Properties.EventBusName`));
+    item.bus = bus;
+    item.arn = `arn:aws:events:${REGION}:${ACCOUNT}:rule/${bus === 'default' ? '' : `${bus}/`}${item.name}`;
+    resolver.physical.set(item.id, { ref: item.name, attrs: { Arn: item.arn } });
+  }
   return plan;
 }
+
+const eventBusNameOf = (value) => /:event-bus\/(.+)$/.exec(String(value))?.[1] ?? String(value);
 
 async function createTable(ddb, resolver, item, res) {
   const at = `Resources.${item.id}.Properties`;
@@ -429,6 +454,75 @@ async function createStateMachine(endpoint, resolver, item, res, templateDir) {
   }
 }
 
+async function eventsCall(endpoint, op, body) {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSEvents.${op}` },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const out = await res.json();
+  if (res.status !== 200) {
+    const err = new Error(`${op}: ${out.__type}: ${out.message}`);
+    err.type = out.__type;
+    throw err;
+  }
+  return out;
+}
+
+async function createEventBus(endpoint, item) {
+  if (item.name === 'default') return 'exists';
+  try {
+    await eventsCall(endpoint, 'CreateEventBus', { Name: item.name });
+    return 'created';
+  } catch (err) {
+    if (err.type !== 'ResourceAlreadyExistsException') throw err;
+    return 'exists';
+  }
+}
+
+// Rules match and deliver in the EventBridge facade; only SQS and SNS targets are delivered.
+async function createRule(endpoint, resolver, item, res, warnings) {
+  // Only what matters locally is resolved: a RoleArn or DeadLetterConfig may name resources
+  // (IAM roles, ...) that are not created here.
+  const at = `Resources.${item.id}.Properties`;
+  const raw = res.Properties ?? {};
+  const props = {};
+  for (const k of ['State', 'Description', 'ScheduleExpression', 'EventPattern']) {
+    if (raw[k] !== undefined) props[k] = resolver.resolve(raw[k], `${at}.${k}`);
+  }
+  props.Targets = (Array.isArray(raw.Targets) ? raw.Targets : []).map((t, i) => {
+    const out = {};
+    for (const k of ['Id', 'Arn', 'Input', 'InputPath', 'InputTransformer', 'SqsParameters']) {
+      if (t?.[k] !== undefined) out[k] = resolver.resolve(t[k], `${at}.Targets[${i}].${k}`);
+    }
+    return out;
+  });
+  const input = {
+    Name: item.name,
+    EventBusName: item.bus,
+    State: props.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
+    ...(props.Description !== undefined ? { Description: props.Description } : {}),
+    ...(props.ScheduleExpression !== undefined ? { ScheduleExpression: props.ScheduleExpression } : {}),
+  };
+  if (props.EventPattern !== undefined) {
+    input.EventPattern = typeof props.EventPattern === 'string' ? props.EventPattern : JSON.stringify(props.EventPattern);
+  }
+  if (props.ScheduleExpression !== undefined) warnings.push(`${item.id}: schedule rules are created but never fire locally`);
+  const out = await eventsCall(endpoint, 'PutRule', input);
+  item.arn = out.RuleArn;
+  const targets = props.Targets;
+  for (const t of targets) {
+    if (!/^arn:aws[\w-]*:(sqs|sns):/.test(String(t.Arn))) warnings.push(`${item.id}: target ${t.Id} (${t.Arn}) is not delivered locally (only SQS and SNS targets are)`);
+  }
+  if (targets.length) await eventsCall(endpoint, 'PutTargets', { Rule: item.name, EventBusName: item.bus, Targets: targets });
+  // Targets removed from the template since the last run against this stack.
+  const existing = (await eventsCall(endpoint, 'ListTargetsByRule', { Rule: item.name, EventBusName: item.bus })).Targets ?? [];
+  const stale = existing.map((t) => t.Id).filter((id) => !targets.some((t) => t.Id === id));
+  if (stale.length) await eventsCall(endpoint, 'RemoveTargets', { Rule: item.name, EventBusName: item.bus, Ids: stale });
+  return `${targets.length} target(s)`;
+}
+
 export async function createResources(templatePath, { endpoints, stackDir, log = (m) => process.stderr.write(`${m}\n`) }) {
   const template = loadTemplate(templatePath);
   if (!template?.Resources) throw new TemplateError(`${templatePath}: no Resources section`);
@@ -467,6 +561,15 @@ export async function createResources(templatePath, { endpoints, stackDir, log =
     }
     for (const item of byType('AWS::Serverless::StateMachine', 'AWS::StepFunctions::StateMachine')) {
       log(`state machine ${item.arn}: ${await createStateMachine(endpoints.sfn, resolver, item, template.Resources[item.id], templateDir)}`);
+    }
+    const buses = byType('AWS::Events::EventBus');
+    const eventRules = byType('AWS::Events::Rule');
+    if ((buses.length || eventRules.length) && !endpoints.events) {
+      throw new Error('the template has EventBridge resources but there is no events endpoint: set EVENTS_ENDPOINT or restart the stack (infra/local/stack up)');
+    }
+    for (const item of buses) log(`event bus ${item.arn}: ${await createEventBus(endpoints.events, item)}`);
+    for (const item of eventRules) {
+      log(`rule ${item.arn}: ${await createRule(endpoints.events, resolver, item, template.Resources[item.id], warnings)}`);
     }
     // Make sure the SQS queues we report really exist (and catch a stack restarted mid-run).
     for (const item of byType('AWS::SQS::Queue')) {

@@ -1,7 +1,7 @@
 // Readiness check used by `stack up`: each server must answer a real request, not just
-// accept TCP. Also points the SFN facade at the stack's SNS (the servers start in parallel,
-// so the facade cannot know the fauxqs port at launch).
-// Usage: probe.mjs --dynamodb=URL --fauxqs=URL --sfn=URL --timeout-ms=N
+// accept TCP. Also points the SFN and EventBridge facades at the stack's SNS/SQS (the servers
+// start in parallel, so the facades cannot know the fauxqs port at launch).
+// Usage: probe.mjs --dynamodb=URL --fauxqs=URL --sfn=URL --events=URL --timeout-ms=N
 import { parseArgs } from './serve.mjs';
 
 const args = parseArgs();
@@ -33,6 +33,21 @@ const checks = {
     const cfg = await fetch(`${url}/_admin/config`, {
       method: 'POST',
       body: JSON.stringify({ snsEndpoint: args.fauxqs }),
+      signal: AbortSignal.timeout(2000),
+    });
+    if (cfg.status !== 200) throw new Error(`/_admin/config answered HTTP ${cfg.status}: ${await cfg.text()}`);
+  },
+  events: async (url) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.ListEventBuses' },
+      body: '{}',
+      signal: AbortSignal.timeout(2000),
+    });
+    if (res.status !== 200) throw new Error(`ListEventBuses answered HTTP ${res.status}: ${await res.text()}`);
+    const cfg = await fetch(`${url}/_admin/config`, {
+      method: 'POST',
+      body: JSON.stringify({ sqsEndpoint: args.fauxqs, snsEndpoint: args.fauxqs }),
       signal: AbortSignal.timeout(2000),
     });
     if (cfg.status !== 200) throw new Error(`/_admin/config answered HTTP ${cfg.status}: ${await cfg.text()}`);

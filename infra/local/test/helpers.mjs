@@ -1,5 +1,5 @@
 // Shared test plumbing: independent stacks per test file (own STACK_DIR), AWS-JSON calls to
-// the facade, a fake Lambda endpoint, and /proc-based socket/process inspection.
+// the facades, a fake Lambda endpoint, and /proc-based socket/process inspection.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -93,6 +93,7 @@ export async function sfnOk(endpoint, operation, body = {}) {
   return out;
 }
 
+// Works for both facades: `${endpoint}/_admin/${path}`, GET without a body, POST with one.
 export async function admin(endpoint, path, body) {
   const res = await fetch(`${endpoint}/_admin/${path}`, {
     method: body === undefined ? 'GET' : 'POST',
@@ -127,6 +128,25 @@ export async function waitForStatus(endpoint, executionArn, predicate = (s) => s
     if (Date.now() > deadline) throw new Error(`${executionArn} still ${d.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// EventBridge facade (AWS JSON 1.1)
+
+export async function eventBridge(endpoint, operation, body = {}) {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSEvents.${operation}` },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: await res.json() };
+}
+
+// Like eventBridge() but throws on an API error.
+export async function eventBridgeOk(endpoint, operation, body = {}) {
+  const { status, body: out } = await eventBridge(endpoint, operation, body);
+  if (status !== 200) throw new Error(`${operation} failed: HTTP ${status} ${JSON.stringify(out)}`);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { SNSClient, ListTopicsCommand } from '@aws-sdk/client-sns';
 import { SQSClient, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import {
+  admin,
   awsClientConfig,
+  eventBridge,
   listeningSockets,
   newStackDir,
   occupyPort,
@@ -29,7 +31,8 @@ test('up starts every server on loopback, down leaves nothing behind', async (t)
   assert.match(stack.up.stdout, /^export AWS_REGION=us-east-1$/m);
 
   const env = readFileSync(join(stack.dir, 'endpoints.env'), 'utf8');
-  for (const key of ['DYNAMODB_ENDPOINT', 'SNS_ENDPOINT', 'SQS_ENDPOINT', 'SFN_ENDPOINT', 'AWS_REGION']) {
+  const keys = ['DYNAMODB_ENDPOINT', 'SNS_ENDPOINT', 'SQS_ENDPOINT', 'SFN_ENDPOINT', 'EVENTS_ENDPOINT', 'EVENTS_ADMIN_ENDPOINT', 'AWS_ENDPOINT_URL_EVENTBRIDGE', 'AWS_REGION'];
+  for (const key of keys) {
     assert.match(env, new RegExp(`^${key}=`, 'm'), `${key} missing from endpoints.env`);
   }
 
@@ -48,11 +51,18 @@ test('up starts every server on loopback, down leaves nothing behind', async (t)
   }
   const list = await sfn(endpoints.sfn, 'ListStateMachines');
   assert.equal(list.status, 200);
+  const buses = await eventBridge(endpoints.events, 'ListEventBuses');
+  assert.equal(buses.status, 200);
+  assert.equal(buses.body.EventBuses[0].Name, 'default');
+  assert.deepEqual((await admin(endpoints.events, 'events')).body, { events: [] });
+  assert.equal(endpoints.eventsAdmin, `${endpoints.events}/_admin`);
+
+  assert.deepEqual(pids.map((p) => p.name), ['dynalite', 'fauxqs', 'sfn', 'events']);
 
   // Only loopback listeners on our ports: none on 0/0 or on IPv6.
   const ports = pids.map((p) => p.port);
   const sockets = listeningSockets().filter((s) => ports.includes(s.port));
-  assert.equal(sockets.length, 3, `expected one listener per port, got ${JSON.stringify(sockets)}`);
+  assert.equal(sockets.length, pids.length, `expected one listener per port, got ${JSON.stringify(sockets)}`);
   for (const s of sockets) assert.deepEqual([s.family, s.address], [4, '127.0.0.1'], `port ${s.port}`);
 
   assert.equal((await runStack(['status'], { env: stack.env })).code, 0);

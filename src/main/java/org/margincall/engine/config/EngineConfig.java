@@ -25,6 +25,18 @@ public interface EngineConfig {
     /** The escalation state machine (SPEC §3.4). */
     String escalationStateMachineArn();
 
+    /** EventBridge bus that receives "Liquidation Requested" events for the venue's liquidation engine. */
+    @WithDefault("default")
+    String eventBusName();
+
+    /** Source of the events the engine puts on EventBridge. */
+    @WithDefault("margincall.engine")
+    String eventSource();
+
+    /** Segments of the sweep's parallel scan. */
+    @WithDefault("4")
+    int sweepSegments();
+
     /** Shards of the per-instrument holdings index, so one hot instrument spans partitions. */
     @WithDefault("16")
     int holdingsShards();

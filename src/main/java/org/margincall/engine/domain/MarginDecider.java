@@ -27,6 +27,11 @@ public final class MarginDecider {
      * due reminder if the call stays open and nothing else was sent.
      */
     public Decision onEvaluation(String subAccountId, MarginState state, Level newLevel, Instant at, Trigger trigger) {
+        return evaluation(subAccountId, state, newLevel, at, trigger, true);
+    }
+
+    private Decision evaluation(String subAccountId, MarginState state, Level newLevel, Instant at, Trigger trigger,
+                                boolean remind) {
         Work w = new Work(subAccountId, state, at);
         Level old = state.level();
         if (newLevel.moreSevereThan(old)) {
@@ -58,7 +63,7 @@ public final class MarginDecider {
                 w.send(NotificationType.LEVEL_IMPROVED, Reason.RATIO, old);
             }
         }
-        if (w.notices.isEmpty() && w.callOpen && !at.isBefore(w.lastNoticeAt.plusSeconds(venue.reminderSeconds()))) {
+        if (remind && w.notices.isEmpty() && w.callOpen && !at.isBefore(w.lastNoticeAt.plusSeconds(venue.reminderSeconds()))) {
             w.send(NotificationType.REMINDER, Reason.DEADLINE, w.level);
         }
         return w.decision(w.callOpen);
@@ -88,6 +93,21 @@ public final class MarginDecider {
             }
             default -> throw new IllegalArgumentException("unknown escalation step " + step);
         }
+    }
+
+    /**
+     * The escalation's re-check (SPEC §3.4): first the fresh evaluation at the step's instant (a
+     * cure or a ratio hand-off lands here, reason RATIO), then the clock step itself on the
+     * resulting state, as one decision to commit. Reminders are left to evaluations, so a deadline
+     * notice never arrives with a reminder beside it.
+     */
+    public Decision onRecheck(String subAccountId, MarginState state, Level newLevel, String callId,
+                              EscalationStep step, Instant at) {
+        Decision ratio = evaluation(subAccountId, state, newLevel, at, Trigger.clock(callId, step.name(), at), false);
+        Decision clock = onClock(subAccountId, ratio.next(), callId, step, at);
+        List<Notice> notices = new ArrayList<>(ratio.notices());
+        notices.addAll(clock.notices());
+        return new Decision(clock.next(), List.copyOf(notices), ratio.escalation(), clock.continueEscalation());
     }
 
     /** When the open call's next clock step falls due (SPEC §6 {@code deadline}), or null. */

@@ -170,10 +170,12 @@ public final class InMemoryReplay {
             return; // the isolated position was closed; nothing left to escalate
         }
         Trigger t = Trigger.clock(timer.call().callId(), timer.step().name(), timer.due());
-        evaluate(s, timer.due(), t);
         MarginState state = states.getOrDefault(s.id(), MarginState.INITIAL);
         Evaluation ev = MarginEvaluator.evaluate(s, marks, state.level());
-        Decision d = decider.onClock(s.id(), state, timer.call().callId(), timer.step(), timer.due());
+        for (Scenario.Observer o : observers) {
+            o.evaluated(timer.due(), ev);
+        }
+        Decision d = decider.onRecheck(s.id(), state, ev.level(), timer.call().callId(), timer.step(), timer.due());
         commit(s, d, ev, t);
         if (timer.step() == EscalationStep.GRACE_EXPIRED && d.continueEscalation()) {
             schedule(s, timer.call(), EscalationStep.FINAL_NOTICE_EXPIRED, timer.call().finalDeadline());

@@ -4,15 +4,18 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.jboss.logging.Logger;
@@ -20,29 +23,36 @@ import org.jboss.logging.MDC;
 import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
 import org.margincall.engine.adapter.dynamodb.AccountStore;
 import org.margincall.engine.adapter.dynamodb.StoredAccount;
+import org.margincall.engine.adapter.dynamodb.StoredAccount.Channel;
 import org.margincall.engine.adapter.dynamodb.StoredAccount.OutboxEntry;
 import org.margincall.engine.adapter.dynamodb.StoredAccount.PendingEscalation;
 import org.margincall.engine.adapter.dynamodb.VenueStore;
+import org.margincall.engine.adapter.eventbridge.LiquidationRequests;
 import org.margincall.engine.adapter.sfn.EscalationStarter;
 import org.margincall.engine.adapter.sns.NotificationPublisher;
+import org.margincall.engine.adapter.sns.OperationsAlerts;
 import org.margincall.engine.config.EngineConfig;
+import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.Decision;
 import org.margincall.engine.domain.EscalationStart;
+import org.margincall.engine.domain.EscalationStep;
 import org.margincall.engine.domain.Evaluation;
 import org.margincall.engine.domain.InvalidInputException;
+import org.margincall.engine.domain.Level;
 import org.margincall.engine.domain.MarginDecider;
 import org.margincall.engine.domain.MarginEvaluator;
 import org.margincall.engine.domain.MarginKernel;
 import org.margincall.engine.domain.MarginState;
 import org.margincall.engine.domain.Notice;
 import org.margincall.engine.domain.Notification;
+import org.margincall.engine.domain.NotificationType;
 import org.margincall.engine.domain.SubAccount;
 import org.margincall.engine.domain.Trigger;
 
 /**
  * The engine's one application service: everything a handler does after parsing. Loads what an
- * event touches, asks the pure domain what changes, commits state and owed notifications in one
- * conditional write per account, then publishes and starts escalations (SPEC §3.3, §5).
+ * event touches, asks the pure domain what changes, commits state and what it owes (notifications,
+ * liquidation requests, escalation starts) in one conditional write per account, then delivers.
  */
 @ApplicationScoped
 public class MarginService {
@@ -52,6 +62,8 @@ public class MarginService {
     private final VenueStore venues;
     private final AccountStore accounts;
     private final NotificationPublisher publisher;
+    private final LiquidationRequests liquidations;
+    private final OperationsAlerts operations;
     private final EscalationStarter escalations;
     private final EngineMetrics metrics;
     private final EngineConfig config;
@@ -62,10 +74,13 @@ public class MarginService {
     private final AtomicLong invocations = new AtomicLong();
 
     public MarginService(VenueStore venues, AccountStore accounts, NotificationPublisher publisher,
-                         EscalationStarter escalations, EngineMetrics metrics, EngineConfig config, Clock clock) {
+                         LiquidationRequests liquidations, OperationsAlerts operations, EscalationStarter escalations,
+                         EngineMetrics metrics, EngineConfig config, Clock clock) {
         this.venues = venues;
         this.accounts = accounts;
         this.publisher = publisher;
+        this.liquidations = liquidations;
+        this.operations = operations;
         this.escalations = escalations;
         this.metrics = metrics;
         this.config = config;
@@ -73,31 +88,70 @@ public class MarginService {
     }
 
     /** A validated SPEC §5.1 price event. */
-    public record PriceUpdate(String instrument, java.math.BigDecimal markPrice, Instant timestamp, long sequence,
-                              String source) {
+    public record PriceUpdate(String instrument, BigDecimal markPrice, Instant timestamp, long sequence, String source) {
+    }
+
+    /**
+     * A validated SPEC §5.2 account event: the venue's new state of the account's collateral
+     * balances and/or one position, numbered by a per-account {@code sequence}.
+     *
+     * @param collateral new balances by asset (absolute, not deltas), possibly empty
+     * @param position the new state of one position (size 0 closes it), or null
+     */
+    public record AccountChange(String eventId, String accountId, long sequence, Instant timestamp,
+                                Map<String, BigDecimal> collateral, PositionChange position) {
+    }
+
+    public record PositionChange(String instrument, BigDecimal size, BigDecimal entryPrice, BigDecimal isolatedMargin) {
     }
 
     /** What one event did; {@code reason} says why it was rejected or ignored. */
     public record Outcome(Status status, String reason, int accountsEvaluated, int transitions, int notifications) {
         public enum Status { ACCEPTED, DUPLICATE, REJECTED }
+    }
 
-        static Outcome rejected(String reason) {
-            return new Outcome(Status.REJECTED, reason, 0, 0, 0);
+    /** What a re-check decided for the escalation that asked (SPEC §3.4). */
+    public record RecheckOutcome(boolean continueEscalation, Level level, int notifications) {
+    }
+
+    /** The sweep's tallies (SPEC §5.3). */
+    public record SweepOutcome(int accountsScanned, int transitions, int notifications, int pendingPublished,
+                               List<String> stalePricesReported) {
+    }
+
+    /** How one account is to be re-evaluated: which account state, which sub-accounts, which rule. */
+    private record Plan(Account account, Account changed, long eventSeq, Predicate<SubAccount> which, Rule rule,
+                        Trigger trigger) {
+    }
+
+    @FunctionalInterface
+    private interface Rule {
+        Decision apply(MarginDecider decider, SubAccount sub, MarginState state, Level level);
+    }
+
+    @FunctionalInterface
+    private interface Planner {
+        /** The plan against the account as currently stored, or empty when there is nothing to do. */
+        Optional<Plan> plan(StoredAccount current);
+    }
+
+    /** Tallies of one pass; atomic because the sweep evaluates segments in parallel. */
+    private static final class Tally {
+        final AtomicInteger evaluated = new AtomicInteger();
+        final AtomicInteger transitions = new AtomicInteger();
+        final AtomicInteger notifications = new AtomicInteger();
+
+        Outcome outcome() {
+            return new Outcome(Outcome.Status.ACCEPTED, null, evaluated.get(), transitions.get(), notifications.get());
         }
     }
 
-    /** Tallies of one evaluation pass. */
-    private static final class Tally {
-        int evaluated;
-        int transitions;
-        int notifications;
-    }
+    // ---- price events (SPEC §5.1) ----
 
     public Outcome onPrice(String venueId, PriceUpdate p) {
-        Instant now = clock.instant();
         VenueStore.Snapshot snap = venues.load(venueId);
         int slot = snap.catalog().slot("detail.instrument", p.instrument());
-        if (p.timestamp().isAfter(now.plusSeconds(config.maxFutureSeconds()))) {
+        if (p.timestamp().isAfter(clock.instant().plusSeconds(config.maxFutureSeconds()))) {
             throw new InvalidInputException("detail.timestamp", p.timestamp().toString(),
                     "is more than " + config.maxFutureSeconds() + " s in the future");
         }
@@ -110,32 +164,167 @@ public class MarginService {
         metrics.count(EngineMetrics.EVENTS_ACCEPTED);
         snap.marks().put(p.instrument(), p.markPrice());
         Trigger trigger = Trigger.price(p.instrument(), p.markPrice(), p.timestamp(), p.sequence());
-        List<StoredAccount> holders = accounts.getAll(venueId, accounts.holders(venueId, p.instrument()));
         Tally t = new Tally();
-        for (StoredAccount a : holders) {
-            evaluate(snap, a, trigger, p.timestamp(), sub -> sub.exposedTo(slot), t);
+        for (StoredAccount a : accounts.getAll(venueId, accounts.holders(venueId, p.instrument()))) {
+            transact(snap, a, current -> Optional.of(new Plan(current.account(), null, 0, sub -> sub.exposedTo(slot),
+                    evaluation(p.timestamp(), trigger), trigger)), t);
         }
-        return new Outcome(Outcome.Status.ACCEPTED, null, t.evaluated, t.transitions, t.notifications);
+        return t.outcome();
     }
 
-    /** Re-evaluates one whole account at {@code at} (account events, sweep, concurrency tests). */
+    /** Re-evaluates one whole account at {@code at}. */
     public Outcome evaluateAccount(String venueId, String accountId, Trigger trigger, Instant at) {
+        VenueStore.Snapshot snap = venues.load(venueId);
+        StoredAccount a = accounts.get(venueId, accountId).orElseThrow(() ->
+                new InvalidInputException("accountId", accountId, "is not an account of venue " + venueId));
+        Tally t = new Tally();
+        transact(snap, a, current -> Optional.of(new Plan(current.account(), null, 0, sub -> true,
+                evaluation(at, trigger), trigger)), t);
+        return t.outcome();
+    }
+
+    // ---- account events (SPEC §5.2) ----
+
+    /**
+     * Applies a venue's account event and re-evaluates the account at once, so a deposit that
+     * cures a call is answered without waiting for a price. Idempotent and out-of-order safe by
+     * the per-account sequence: an event not newer than the last applied one changes nothing.
+     */
+    public Outcome onAccountEvent(String venueId, AccountChange change) {
+        VenueStore.Snapshot snap = venues.load(venueId);
+        StoredAccount first = accounts.get(venueId, change.accountId()).orElseThrow(() ->
+                new InvalidInputException("detail.accountId", change.accountId(), "is not an account of venue " + venueId));
+        Trigger trigger = Trigger.account(change.eventId(), change.timestamp());
+        Tally t = new Tally();
+        boolean[] duplicate = {false};
+        Account[] applied = {null};
+        transact(snap, first, current -> {
+            if (change.sequence() <= current.lastEventSequence()) {
+                duplicate[0] = true;
+                return Optional.empty();
+            }
+            Account next = apply(current.account(), change);
+            SubAccount.of(snap.catalog(), next); // refuses unknown assets/instruments before anything is written
+            applied[0] = next;
+            return Optional.of(new Plan(next, next, change.sequence(), sub -> true,
+                    evaluation(change.timestamp(), trigger), trigger));
+        }, t);
+        if (duplicate[0]) {
+            metrics.count(EngineMetrics.EVENTS_DUPLICATE);
+            return new Outcome(Outcome.Status.DUPLICATE, "sequence " + change.sequence()
+                    + " is not newer than the last applied event of account " + change.accountId(), 0, 0, 0);
+        }
+        metrics.count(EngineMetrics.EVENTS_ACCEPTED);
+        Set<String> before = AccountStore.exposure(first.account(), snap.catalog());
+        Set<String> after = AccountStore.exposure(applied[0], snap.catalog());
+        accounts.putHoldings(venueId, applied[0], snap.catalog());
+        before.removeAll(after);
+        accounts.removeHoldings(venueId, change.accountId(), before);
+        return t.outcome();
+    }
+
+    static Account apply(Account account, AccountChange change) {
+        Account next = account;
+        for (Map.Entry<String, BigDecimal> c : change.collateral().entrySet()) {
+            next = next.withCollateral(c.getKey(), c.getValue());
+        }
+        PositionChange p = change.position();
+        if (p != null) {
+            next = next.withPosition(p.instrument(), p.size().signum() == 0 ? null
+                    : new org.margincall.engine.domain.Position(p.instrument(), p.size(), p.entryPrice(), p.isolatedMargin()));
+        }
+        return next;
+    }
+
+    // ---- escalation re-check (SPEC §3.4) ----
+
+    /**
+     * The escalation's clock step for one call at {@code at} (the step's deadline, so scenario
+     * time decides, not the wall clock): a fresh evaluation, then the deadline notice unless the
+     * call was cured, superseded or already handed off.
+     */
+    public RecheckOutcome recheck(String venueId, String accountId, String subAccountId, String callId,
+                                  EscalationStep step, Instant at) {
         VenueStore.Snapshot snap = venues.load(venueId);
         Optional<StoredAccount> a = accounts.get(venueId, accountId);
         if (a.isEmpty()) {
-            throw new InvalidInputException("accountId", accountId, "is not an account of venue " + venueId);
+            return new RecheckOutcome(false, null, 0);
         }
+        boolean[] cont = {false};
+        Level[] level = {null};
         Tally t = new Tally();
-        evaluate(snap, a.get(), trigger, at, sub -> true, t);
-        return new Outcome(Outcome.Status.ACCEPTED, null, t.evaluated, t.transitions, t.notifications);
+        MDC.put("callId", callId);
+        try {
+            Trigger trigger = Trigger.clock(callId, step.name(), at);
+            transact(snap, a.get(), current -> Optional.of(new Plan(current.account(), null, 0,
+                    sub -> sub.id().equals(subAccountId),
+                    (decider, sub, state, lvl) -> {
+                        Decision d = decider.onRecheck(sub.id(), state, lvl, callId, step, at);
+                        cont[0] = d.continueEscalation();
+                        level[0] = d.next().level();
+                        return d;
+                    }, trigger)), t);
+        } finally {
+            MDC.remove("callId");
+        }
+        return new RecheckOutcome(cont[0], level[0], t.notifications.get());
+    }
+
+    // ---- the sweep (SPEC §5.3) ----
+
+    /**
+     * Every account against the latest prices at {@code now} (lost events, due reminders), then
+     * everything still owed, then one operations alert per stale price.
+     */
+    public SweepOutcome sweep(String venueId, Instant now) {
+        VenueStore.Snapshot snap = venues.load(venueId);
+        Trigger trigger = Trigger.sweep(now);
+        Tally t = new Tally();
+        AtomicInteger scanned = new AtomicInteger();
+        accounts.scanAll(venueId, config.sweepSegments(), a -> {
+            scanned.incrementAndGet();
+            transact(snap, a, current -> Optional.of(new Plan(current.account(), null, 0, sub -> true,
+                    evaluation(now, trigger), trigger)), t);
+        });
+        int pending = flushPending(venueId);
+        List<String> stale = new ArrayList<>();
+        long limit = snap.catalog().venue().stalePriceSeconds() * 1000;
+        snap.stamps().forEach((instrument, stamp) -> {
+            if (now.toEpochMilli() - stamp.timestampMillis() > limit
+                    && venues.markStaleReported(venueId, instrument, stamp.timestampMillis())) {
+                ObjectNode body = json.createObjectNode();
+                body.put("type", "PRICE_FEED_STALE");
+                body.put("venueId", venueId);
+                body.put("instrument", instrument);
+                body.put("lastPriceAt", Instant.ofEpochMilli(stamp.timestampMillis()).toString());
+                body.put("detectedAt", now.toString());
+                body.put("stalePriceSeconds", snap.catalog().venue().stalePriceSeconds());
+                try {
+                    operations.alert(venueId, "PRICE_FEED_STALE", body.toString());
+                } catch (software.amazon.awssdk.core.exception.SdkException | java.io.UncheckedIOException e) {
+                    venues.unmarkStaleReported(venueId, instrument, stamp.timestampMillis());
+                    LOG.warnf("stale-feed alert for %s not sent, retried next sweep: %s", instrument, e.getMessage());
+                    return;
+                }
+                metrics.count(EngineMetrics.STALE_PRICE_FEEDS);
+                LOG.warnf("price feed of %s stale since %s", instrument, body.get("lastPriceAt").asText());
+                stale.add(instrument);
+            }
+        });
+        return new SweepOutcome(scanned.get(), t.transitions.get(), t.notifications.get(), pending, stale);
+    }
+
+    // ---- the one transaction shape every path shares ----
+
+    private static Rule evaluation(Instant at, Trigger trigger) {
+        return (decider, sub, state, level) -> decider.onEvaluation(sub.id(), state, level, at, trigger);
     }
 
     /**
      * Decides and commits one account, re-reading and re-deciding when another writer committed
-     * first, so a lost race never sends twice; then publishes what this writer committed.
+     * first, so a lost race never sends twice; then delivers what this writer committed.
      */
-    private void evaluate(VenueStore.Snapshot snap, StoredAccount stored, Trigger trigger, Instant at,
-                          Predicate<SubAccount> which, Tally tally) {
+    private void transact(VenueStore.Snapshot snap, StoredAccount stored, Planner planner, Tally tally) {
         String venueId = stored.venueId();
         String accountId = stored.account().accountId();
         MDC.put("venueId", venueId);
@@ -144,6 +333,11 @@ public class MarginService {
             MarginDecider decider = new MarginDecider(snap.catalog().venue());
             StoredAccount current = stored;
             for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+                Optional<Plan> maybe = planner.plan(current);
+                if (maybe.isEmpty()) {
+                    return;
+                }
+                Plan plan = maybe.get();
                 long started = System.nanoTime();
                 String claimant = instance + "-" + invocations.incrementAndGet();
                 long nowMillis = clock.millis();
@@ -152,8 +346,8 @@ public class MarginService {
                 List<PendingEscalation> starts = new ArrayList<>();
                 long seq = (current.version() + 1) * 1000;
                 int evaluated = 0;
-                for (SubAccount sub : SubAccount.of(snap.catalog(), current.account())) {
-                    if (!which.test(sub) || !sub.markable(snap.marks())) {
+                for (SubAccount sub : SubAccount.of(snap.catalog(), plan.account())) {
+                    if (!plan.which().test(sub) || !sub.markable(snap.marks())) {
                         continue;
                     }
                     evaluated++;
@@ -162,7 +356,7 @@ public class MarginService {
                     if (k.exactFallback()) {
                         metrics.count(EngineMetrics.EXACT_FALLBACKS);
                     }
-                    Decision d = decider.onEvaluation(sub.id(), state, k.level(), at, trigger);
+                    Decision d = plan.rule().apply(decider, sub, state, k.level());
                     if (d.isNoop(state)) {
                         continue;
                     }
@@ -170,8 +364,13 @@ public class MarginService {
                     if (!d.notices().isEmpty()) {
                         Evaluation ev = MarginEvaluator.evaluate(sub, snap.marks(), state.level());
                         for (Notice n : d.notices()) {
-                            outbox.add(new OutboxEntry(n.notificationId(), seq++, body(venueId, n, ev, trigger),
-                                    n.type().name(), n.level().name(), accountId, claimant, nowMillis));
+                            String body = body(venueId, n, ev, plan.trigger());
+                            outbox.add(new OutboxEntry(n.notificationId(), Channel.SNS, seq++, body, n.type().name(),
+                                    n.level().name(), accountId, claimant, nowMillis));
+                            if (n.type() == NotificationType.LIQUIDATION_HANDOFF) {
+                                outbox.add(new OutboxEntry(n.notificationId() + "-liquidation", Channel.EVENTS, seq++, body,
+                                        LiquidationRequests.DETAIL_TYPE, n.level().name(), accountId, claimant, nowMillis));
+                            }
                         }
                     }
                     if (d.escalation() != null) {
@@ -179,14 +378,14 @@ public class MarginService {
                     }
                 }
                 metrics.millis(EngineMetrics.EVALUATION_LATENCY, (System.nanoTime() - started) / 1e6);
-                if (changed.isEmpty()) {
-                    tally.evaluated += evaluated;
+                if (changed.isEmpty() && plan.changed() == null) {
+                    tally.evaluated.addAndGet(evaluated);
                     return;
                 }
-                if (accounts.commit(current, changed, outbox, starts)) {
-                    tally.evaluated += evaluated;
-                    tally.transitions += changed.size();
-                    tally.notifications += outbox.size();
+                if (accounts.commit(current, plan.changed(), plan.eventSeq(), changed, outbox, starts)) {
+                    tally.evaluated.addAndGet(evaluated);
+                    tally.transitions.addAndGet(changed.size());
+                    tally.notifications.addAndGet((int) outbox.stream().filter(o -> o.channel() == Channel.SNS).count());
                     metrics.count(EngineMetrics.ACCOUNTS_EVALUATED, evaluated);
                     metrics.count(EngineMetrics.TRANSITIONS, changed.size());
                     for (Map.Entry<String, MarginState> e : changed.entrySet()) {
@@ -206,23 +405,25 @@ public class MarginService {
         }
     }
 
-    /** Publishes committed notifications and starts escalations; what fails stays for the sweep. */
+    /** Delivers committed outbox entries and escalation starts; what fails stays for the sweep. */
     private int deliver(String venueId, String accountId, List<OutboxEntry> outbox, List<PendingEscalation> starts) {
         int published = 0;
         if (!outbox.isEmpty()) {
-            Set<String> accepted = publisher.publish(venueId, outbox);
-            List<String> done = new ArrayList<>(accepted);
+            List<OutboxEntry> sns = outbox.stream().filter(o -> o.channel() == Channel.SNS).toList();
+            List<OutboxEntry> events = outbox.stream().filter(o -> o.channel() == Channel.EVENTS).toList();
+            Set<String> accepted = new HashSet<>(publisher.publish(venueId, sns));
+            published = accepted.size();
+            accepted.addAll(liquidations.put(events));
             List<String> failed = new ArrayList<>();
             for (OutboxEntry e : outbox) {
-                if (!accepted.contains(e.notificationId())) {
-                    failed.add(e.notificationId());
+                if (!accepted.contains(e.id())) {
+                    failed.add(e.id());
                 }
             }
-            accounts.removeOutbox(venueId, accountId, done);
+            accounts.removeOutbox(venueId, accountId, new ArrayList<>(accepted));
             accounts.release(venueId, accountId, failed);
-            metrics.count(EngineMetrics.NOTIFICATIONS_PUBLISHED, done.size());
+            metrics.count(EngineMetrics.NOTIFICATIONS_PUBLISHED, published);
             metrics.count(EngineMetrics.PUBLISH_FAILURES, failed.size());
-            published = done.size();
         }
         List<String> started = new ArrayList<>();
         for (PendingEscalation p : starts) {
@@ -240,9 +441,9 @@ public class MarginService {
     }
 
     /**
-     * Publishes every outbox entry nobody is publishing (a failed publish released its claim; a
-     * crashed one times out) and starts every pending escalation: the sweep's safety net
-     * (SPEC §9: nothing is lost silently). Returns how many notifications went out.
+     * Delivers every outbox entry nobody is delivering (a failed publish released its claim; a
+     * crashed one times out) and starts every pending escalation: the safety net of SPEC §9.
+     * Returns how many notifications went out.
      */
     public int flushPending(String venueId) {
         int published = 0;
@@ -253,7 +454,7 @@ public class MarginService {
             long staleBefore = now - config.outboxClaimSeconds() * 1000;
             List<OutboxEntry> mine = new ArrayList<>();
             for (OutboxEntry e : a.outbox()) {
-                if (accounts.claim(venueId, accountId, e.notificationId(), claimant, now, staleBefore)) {
+                if (accounts.claim(venueId, accountId, e.id(), claimant, now, staleBefore)) {
                     mine.add(e);
                 }
             }

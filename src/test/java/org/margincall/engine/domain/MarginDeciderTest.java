@@ -220,4 +220,22 @@ class MarginDeciderTest {
                 MARGIN_CALL, at, t);
         assertThat(otherVenue.notices().get(0).notificationId()).isNotEqualTo(a.notices().get(0).notificationId());
     }
+
+    @Test
+    void aRecheckAppliesTheFreshRatioBeforeTheClock() {
+        String call = eval(MARGIN_CALL, 0).escalation().callId();
+        // Cured by the time of the grace check: the cure is sent, the clock step ends the escalation.
+        Decision cured = decider.onRecheck(SUB, state, WARNING, call, EscalationStep.GRACE_EXPIRED, T0.plusSeconds(600));
+        assertThat(types(cured)).containsExactly(MARGIN_CALL_CURED);
+        assertThat(cured.continueEscalation()).isFalse();
+        // Worse by the time of the grace check: the ratio's final notice, and none from the clock.
+        Decision worse = decider.onRecheck(SUB, state, CRITICAL, call, EscalationStep.GRACE_EXPIRED, T0.plusSeconds(600));
+        assertThat(types(worse)).containsExactly(FINAL_NOTICE);
+        assertThat(worse.notices().get(0).reason()).isEqualTo(Reason.RATIO);
+        assertThat(worse.continueEscalation()).isTrue();
+        // Unchanged: the clock's final notice, reason DEADLINE.
+        Decision same = decider.onRecheck(SUB, state, MARGIN_CALL, call, EscalationStep.GRACE_EXPIRED, T0.plusSeconds(600));
+        assertThat(types(same)).containsExactly(FINAL_NOTICE);
+        assertThat(same.notices().get(0).reason()).isEqualTo(Reason.DEADLINE);
+    }
 }

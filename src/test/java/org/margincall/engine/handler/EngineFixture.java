@@ -27,6 +27,16 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  */
 public final class EngineFixture {
     static final ObjectMapper JSON = new ObjectMapper();
+    static final com.networknt.schema.JsonSchema SCHEMA = loadSchema();
+
+    private static com.networknt.schema.JsonSchema loadSchema() {
+        try (java.io.InputStream in = EngineFixture.class.getResourceAsStream("/schema/notification-v1.schema.json")) {
+            return com.networknt.schema.JsonSchemaFactory.getInstance(com.networknt.schema.SpecVersion.VersionFlag.V202012)
+                    .getSchema(in);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("notification schema missing", e);
+        }
+    }
     public final String tag = UUID.randomUUID().toString().substring(0, 6);
     public final String instrument = "T" + tag.toUpperCase() + "-USD";
     private final VenueStore venues;
@@ -58,6 +68,13 @@ public final class EngineFixture {
                 List.of(new Position(instrument, new BigDecimal("1.25"), new BigDecimal("41000"), null)), null);
         accounts.create(LocalStackResource.VENUE, a, venues.load(LocalStackResource.VENUE).catalog());
         return a;
+    }
+
+    /** A venue account event (SPEC §5.2) as the venue would put it on EventBridge. */
+    public static String collateralEvent(String accountId, long sequence, Instant ts, String usdt) {
+        return "{\"version\":\"0\",\"id\":\"" + UUID.randomUUID() + "\",\"detail-type\":\"Collateral Changed\","
+                + "\"source\":\"venue\",\"time\":\"" + ts + "\",\"detail\":{\"accountId\":\"" + accountId + "\","
+                + "\"sequence\":" + sequence + ",\"timestamp\":\"" + ts + "\",\"collateral\":{\"USDT\":\"" + usdt + "\"}}}";
     }
 
     public static String priceEvent(String instrument, String mark, Instant ts, long sequence) {
@@ -92,11 +109,18 @@ public final class EngineFixture {
                 List<Message> ms = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1))
                         .messages();
                 for (Message m : ms) {
+                    JsonNode body;
                     try {
-                        out.add(JSON.readTree(m.body()));
+                        body = JSON.readTree(m.body());
                     } catch (java.io.IOException e) {
                         throw new AssertionError("notification body is not JSON: " + m.body(), e);
                     }
+                    // Every body any test receives is held to the published schema.
+                    var errors = SCHEMA.validate(body);
+                    if (!errors.isEmpty()) {
+                        throw new AssertionError("notification violates its JSON Schema: " + errors + "\n" + body);
+                    }
+                    out.add(body);
                     sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
                 }
                 if (!ms.isEmpty()) {

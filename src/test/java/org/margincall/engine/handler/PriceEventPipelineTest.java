@@ -258,7 +258,7 @@ class PriceEventPipelineTest {
         assertThat(stored.state(a.accountId()).level()).isEqualTo(Level.CRITICAL);
         assertThat(stored.outbox()).hasSize(1);
         assertThat(metrics.total(EngineMetrics.PUBLISH_FAILURES) - failures).isEqualTo(1);
-        String pendingId = stored.outbox().get(0).notificationId();
+        String pendingId = stored.outbox().get(0).id();
         assertThat(sub.drain(f)).isEmpty();
 
         assertThat(service.flushPending(LocalStackResource.VENUE)).isGreaterThanOrEqualTo(1);

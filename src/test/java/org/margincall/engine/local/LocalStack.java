@@ -194,6 +194,23 @@ public final class LocalStack {
         admin("/idle?timeoutMs=30000", "{}");
     }
 
+    /** Events put on the local EventBridge, oldest first, optionally of one detail-type. */
+    public List<JsonNode> events(String detailType) {
+        try {
+            String q = detailType == null ? "" : "?detailType=" + java.net.URLEncoder.encode(detailType, StandardCharsets.UTF_8);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(endpoint("EVENTS_ADMIN_ENDPOINT") + "/events" + q))
+                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            List<JsonNode> out = new java.util.ArrayList<>();
+            json.readTree(r.body()).get("events").forEach(out::add);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("events admin failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     public void lambdaEndpoint(String url) {
         admin("/config", "{\"lambdaEndpoint\":\"" + url + "\"}");
     }

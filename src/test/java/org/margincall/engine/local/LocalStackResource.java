@@ -25,6 +25,7 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
         c.put("quarkus.dynamodb.endpoint-override", stack.endpoint("DYNAMODB_ENDPOINT"));
         c.put("quarkus.sns.endpoint-override", gate.url());
         c.put("margincall.sfn-endpoint-override", stack.endpoint("SFN_ENDPOINT"));
+        c.put("margincall.eventbridge-endpoint-override", stack.endpoint("EVENTS_ENDPOINT"));
         c.put("margincall.table", stack.resource("MarginTable", "name"));
         c.put("margincall.notifications-topic-arn", stack.resource("NotificationsTopic", "arn"));
         c.put("margincall.operations-topic-arn", stack.resource("OperationsTopic", "arn"));

@@ -27,6 +27,7 @@ public class EngineMetrics {
     public static final String ESCALATIONS_STARTED = "EscalationsStarted";
     public static final String ESCALATION_START_FAILURES = "EscalationStartFailures";
     public static final String EVALUATION_LATENCY = "EvaluationLatency";
+    public static final String STALE_PRICE_FEEDS = "StalePriceFeeds";
 
     private final Map<String, AtomicLong> totals = new ConcurrentHashMap<>();
     private Metrics emf;

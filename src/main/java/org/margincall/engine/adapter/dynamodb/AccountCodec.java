@@ -47,6 +47,7 @@ final class AccountCodec {
 
     static AttributeValue encodeOutbox(StoredAccount.OutboxEntry o) {
         Map<String, AttributeValue> m = new HashMap<>();
+        m.put("channel", s(o.channel().name()));
         m.put("seq", n(o.seq()));
         m.put("body", s(o.body()));
         m.put("type", s(o.type()));
@@ -58,7 +59,8 @@ final class AccountCodec {
     }
 
     private static StoredAccount.OutboxEntry decodeOutbox(String id, Map<String, AttributeValue> m) {
-        return new StoredAccount.OutboxEntry(id, Long.parseLong(m.get("seq").n()), m.get("body").s(), m.get("type").s(),
+        return new StoredAccount.OutboxEntry(id, StoredAccount.Channel.valueOf(m.get("channel").s()),
+                Long.parseLong(m.get("seq").n()), m.get("body").s(), m.get("type").s(),
                 m.get("level").s(), m.get("accountId").s(), m.get("claimedBy").s(), Long.parseLong(m.get("claimedAt").n()));
     }
 }

@@ -87,7 +87,15 @@ public class AccountStore {
         }
     }
 
-    static Set<String> exposure(Account account, Catalog catalog) {
+    /** Drops holdings rows of instruments the account is no longer exposed to. */
+    public void removeHoldings(String venueId, String accountId, Set<String> instruments) {
+        for (String instrument : instruments) {
+            ddb.deleteItem(b -> b.tableName(table).key(Map.of(Keys.PK, s(Keys.account(venueId, accountId)),
+                    Keys.SK, s(Keys.holdingSk(instrument)))));
+        }
+    }
+
+    public static Set<String> exposure(Account account, Catalog catalog) {
         Set<String> out = new LinkedHashSet<>();
         for (Position p : account.positions()) {
             out.add(p.instrument());
@@ -164,9 +172,34 @@ public class AccountStore {
      */
     public boolean commit(StoredAccount current, Map<String, MarginState> states, List<StoredAccount.OutboxEntry> outbox,
                           List<StoredAccount.PendingEscalation> escalations) {
+        return commit(current, null, 0, states, outbox, escalations);
+    }
+
+    /**
+     * As {@link #commit(StoredAccount, Map, List, List)}, also replacing the account's collateral
+     * and positions with {@code changed} from a venue event numbered {@code eventSeq} (SPEC §5.2).
+     */
+    public boolean commit(StoredAccount current, Account changed, long eventSeq, Map<String, MarginState> states,
+                          List<StoredAccount.OutboxEntry> outbox, List<StoredAccount.PendingEscalation> escalations) {
         List<String> sets = new ArrayList<>();
+        List<String> removes = new ArrayList<>();
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
+        if (changed != null) {
+            Map<String, AttributeValue> attrs = accountAttributes(changed);
+            for (String k : List.of("collateral", "positions")) {
+                sets.add(k + " = :" + k);
+                values.put(":" + k, attrs.get(k));
+            }
+            if (attrs.containsKey("warning")) {
+                sets.add("warning = :warning");
+                values.put(":warning", attrs.get("warning"));
+            } else {
+                removes.add("warning");
+            }
+            sets.add("lastEventSeq = :eventSeq");
+            values.put(":eventSeq", n(eventSeq));
+        }
         int i = 0;
         for (Map.Entry<String, MarginState> e : states.entrySet()) {
             names.put("#s" + i, e.getKey());
@@ -177,7 +210,7 @@ public class AccountStore {
         i = 0;
         long seq = current.outbox().stream().mapToLong(StoredAccount.OutboxEntry::seq).max().orElse(0);
         for (StoredAccount.OutboxEntry o : outbox) {
-            names.put("#o" + i, o.notificationId());
+            names.put("#o" + i, o.id());
             values.put(":o" + i, AccountCodec.encodeOutbox(o));
             sets.add("outbox.#o" + i + " = :o" + i);
             seq = Math.max(seq, o.seq());
@@ -196,8 +229,9 @@ public class AccountStore {
         values.put(":next", n(current.version() + 1));
         values.put(":expected", n(current.version()));
         try {
+            String update = "SET " + String.join(", ", sets) + (removes.isEmpty() ? "" : " REMOVE " + String.join(", ", removes));
             ddb.updateItem(b -> b.tableName(table).key(key(current.venueId(), current.account().accountId()))
-                    .updateExpression("SET " + String.join(", ", sets))
+                    .updateExpression(update)
                     .conditionExpression("version = :expected")
                     .expressionAttributeNames(names).expressionAttributeValues(values));
             return true;
@@ -261,6 +295,32 @@ public class AccountStore {
                 // published and removed by someone else meanwhile: nothing to release
             }
         }
+    }
+
+    /**
+     * Every account of a venue, read by {@code segments} parallel scan segments, each page handed
+     * to {@code each} on that segment's thread.
+     */
+    public void scanAll(String venueId, int segments, java.util.function.Consumer<StoredAccount> each) {
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        for (int seg = 0; seg < segments; seg++) {
+            int segment = seg;
+            parts.add(CompletableFuture.runAsync(() -> {
+                Map<String, AttributeValue> start = null;
+                do {
+                    ScanRequest.Builder sc = ScanRequest.builder().tableName(table).segment(segment).totalSegments(segments)
+                            .filterExpression("sk = :acct AND venueId = :v")
+                            .expressionAttributeValues(Map.of(":acct", s(Keys.ACCOUNT_SK), ":v", s(venueId)));
+                    if (start != null) {
+                        sc.exclusiveStartKey(start);
+                    }
+                    ScanResponse r = ddb.scan(sc.build());
+                    r.items().forEach(i -> each.accept(AccountCodec.decode(i)));
+                    start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+                } while (start != null);
+            }, pool));
+        }
+        CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).join();
     }
 
     /** Accounts with unpublished notifications or unstarted escalations (for the sweep). */

@@ -13,10 +13,15 @@ public record StoredAccount(String venueId, Account account, Map<String, MarginS
                             List<OutboxEntry> outbox, List<PendingEscalation> escalations, long version,
                             long lastEventSequence) {
 
-    /** A notification written with the transition that owes it, removed once SNS accepted it. */
-    public record OutboxEntry(String notificationId, long seq, String body, String type, String level,
+    /**
+     * Something owed to the outside world, written with the transition that owes it and removed
+     * once accepted: a notification for SNS, or a liquidation request for EventBridge.
+     */
+    public record OutboxEntry(String id, Channel channel, long seq, String body, String type, String level,
                               String accountId, String claimedBy, long claimedAtMillis) {
     }
+
+    public enum Channel { SNS, EVENTS }
 
     /** An escalation to start for a call, removed once Step Functions has it. */
     public record PendingEscalation(String callId, String executionName, String input) {

@@ -142,6 +142,33 @@ public class VenueStore {
     }
 
 
+    /**
+     * Records that the price stamped {@code tsMillis} has been reported stale, once: true only for
+     * the first caller, so a feed that stays silent raises one alert, not one a minute.
+     */
+    public boolean markStaleReported(String venueId, String instrument, long tsMillis) {
+        try {
+            ddb.updateItem(b -> b.tableName(table).key(Map.of(Keys.PK, s(Keys.venue(venueId)), Keys.SK, s(Keys.priceSk(instrument))))
+                    .updateExpression("SET staleReportedFor = :ts")
+                    .conditionExpression("tsMillis = :ts AND (attribute_not_exists(staleReportedFor) OR staleReportedFor <> :ts)")
+                    .expressionAttributeValues(Map.of(":ts", n(tsMillis))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /** Undoes {@link #markStaleReported} when the alert could not be sent, so the next sweep retries it. */
+    public void unmarkStaleReported(String venueId, String instrument, long tsMillis) {
+        try {
+            ddb.updateItem(b -> b.tableName(table).key(Map.of(Keys.PK, s(Keys.venue(venueId)), Keys.SK, s(Keys.priceSk(instrument))))
+                    .updateExpression("REMOVE staleReportedFor").conditionExpression("staleReportedFor = :ts")
+                    .expressionAttributeValues(Map.of(":ts", n(tsMillis))));
+        } catch (ConditionalCheckFailedException e) {
+            // a newer price arrived meanwhile: nothing left to retry
+        }
+    }
+
     private JsonNode parse(String text) {
         try {
             return json.readTree(text);

@@ -1,5 +1,6 @@
 package org.margincall.engine.adapter.sfn;
 
+import java.io.UncheckedIOException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 import org.margincall.engine.adapter.dynamodb.StoredAccount.PendingEscalation;
@@ -32,7 +33,8 @@ public class EscalationStarter {
             return true;
         } catch (ExecutionAlreadyExistsException already) {
             return true;
-        } catch (SdkException ex) {
+        } catch (SdkException | UncheckedIOException ex) {
+                // The URL-connection client surfaces some broken connections as UncheckedIOException.
             LOG.warnf("starting escalation %s failed: %s", e.callId(), ex.getMessage());
             return false;
         }

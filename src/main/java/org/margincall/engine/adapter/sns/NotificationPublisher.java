@@ -1,5 +1,6 @@
 package org.margincall.engine.adapter.sns;
 
+import java.io.UncheckedIOException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,12 +43,12 @@ public class NotificationPublisher {
             List<OutboxEntry> chunk = entries.subList(from, Math.min(entries.size(), from + BATCH));
             List<PublishBatchRequestEntry> batch = new ArrayList<>(chunk.size());
             for (OutboxEntry e : chunk) {
-                PublishBatchRequestEntry.Builder b = PublishBatchRequestEntry.builder().id(e.notificationId())
+                PublishBatchRequestEntry.Builder b = PublishBatchRequestEntry.builder().id(e.id())
                         .message(e.body()).messageAttributes(Map.of(
                                 "venueId", attr(venueId), "accountId", attr(e.accountId()),
                                 "type", attr(e.type()), "level", attr(e.level())));
                 if (fifo) {
-                    b.messageGroupId(e.accountId()).messageDeduplicationId(e.notificationId());
+                    b.messageGroupId(e.accountId()).messageDeduplicationId(e.id());
                 }
                 batch.add(b.build());
             }
@@ -55,7 +56,8 @@ public class NotificationPublisher {
                 PublishBatchResponse r = sns.publishBatch(b -> b.topicArn(topicArn).publishBatchRequestEntries(batch));
                 r.successful().forEach(s -> accepted.add(s.id()));
                 r.failed().forEach(f -> LOG.warnf("SNS refused notification %s: %s %s", f.id(), f.code(), f.message()));
-            } catch (SdkException ex) {
+            } catch (SdkException | UncheckedIOException ex) {
+                // The URL-connection client surfaces some broken connections as UncheckedIOException.
                 LOG.warnf("publishing %d notifications failed: %s", chunk.size(), ex.getMessage());
                 // Later chunks would fail the same way; leave them for the sweep as well.
                 break;

@@ -1,0 +1,122 @@
+package org.margincall.engine.handler;
+
+import static org.margincall.engine.scenario.JsonFields.decimal;
+import static org.margincall.engine.scenario.JsonFields.decimalValue;
+import static org.margincall.engine.scenario.JsonFields.optionalDecimal;
+import static org.margincall.engine.scenario.JsonFields.text;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.inject.Named;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jboss.logging.Logger;
+import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
+import org.margincall.engine.adapter.dynamodb.UnknownVenueException;
+import org.margincall.engine.config.EngineConfig;
+import org.margincall.engine.domain.Decimals;
+import org.margincall.engine.domain.InvalidInputException;
+import org.margincall.engine.service.MarginService;
+
+/**
+ * EventBridge "Collateral Changed" and "Position Changed" (SPEC §5.2) → validate →
+ * {@link MarginService#onAccountEvent}. The venue reports new absolute state (balances, the
+ * position after a fill or a liquidation) with a per-account sequence, which makes replays and
+ * out-of-order deliveries harmless.
+ *
+ * <pre>
+ * Collateral Changed: {"accountId","sequence","timestamp","collateral":{"USDT":"15000"}}
+ * Position Changed:   {"accountId","sequence","timestamp","instrument","size","entryPrice",
+ *                      "isolatedMargin"?, "collateral"?: {...}}   (size "0" closes the position)
+ * </pre>
+ */
+@Named("account-event")
+public class AccountEventHandler implements RequestHandler<EventBridgeEvent, EventResult> {
+    static final String COLLATERAL = "Collateral Changed";
+    static final String POSITION = "Position Changed";
+    private static final Logger LOG = Logger.getLogger(AccountEventHandler.class);
+
+    private final MarginService service;
+    private final EngineMetrics metrics;
+    private final EngineConfig config;
+
+    public AccountEventHandler(MarginService service, EngineMetrics metrics, EngineConfig config) {
+        this.service = service;
+        this.metrics = metrics;
+        this.config = config;
+    }
+
+    @Override
+    public EventResult handleRequest(EventBridgeEvent event, Context context) {
+        try {
+            return EventResult.of(service.onAccountEvent(config.venueId(), parse(event)));
+        } catch (InvalidInputException | UnknownVenueException e) {
+            metrics.count(EngineMetrics.EVENTS_REJECTED);
+            LOG.warnf("account event %s rejected: %s", event == null ? null : event.id(), e.getMessage());
+            return EventResult.rejected(e.getMessage());
+        } finally {
+            metrics.flush();
+        }
+    }
+
+    static MarginService.AccountChange parse(EventBridgeEvent event) {
+        if (event == null) {
+            throw new InvalidInputException("event", null, "is empty");
+        }
+        String type = event.detailType();
+        if (!COLLATERAL.equals(type) && !POSITION.equals(type)) {
+            throw new InvalidInputException("detail-type", type, "must be \"" + COLLATERAL + "\" or \"" + POSITION + "\"");
+        }
+        if (event.id() == null || event.id().isBlank()) {
+            throw new InvalidInputException("id", event.id(), "is required (it identifies the event in notifications)");
+        }
+        JsonNode d = event.detail();
+        if (d == null || !d.isObject()) {
+            throw new InvalidInputException("detail", d == null ? null : d.toString(), "must be an object");
+        }
+        String accountId = text(d, "detail", "accountId");
+        JsonNode seq = d.get("sequence");
+        if (seq == null || !seq.isIntegralNumber() || seq.asLong() <= 0) {
+            throw new InvalidInputException("detail.sequence", seq == null ? null : seq.toString(), "must be a positive whole number");
+        }
+        String ts = text(d, "detail", "timestamp");
+        Instant timestamp;
+        try {
+            timestamp = Instant.parse(ts);
+        } catch (DateTimeParseException e) {
+            throw new InvalidInputException("detail.timestamp", ts, "is not an ISO-8601 instant");
+        }
+        Map<String, BigDecimal> collateral = new LinkedHashMap<>();
+        JsonNode c = d.get("collateral");
+        if (c != null && !c.isNull()) {
+            if (!c.isObject()) {
+                throw new InvalidInputException("detail.collateral", c.toString(), "must be an object of asset to balance");
+            }
+            Iterator<Map.Entry<String, JsonNode>> it = c.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                collateral.put(e.getKey(), decimalValue(e.getValue(), "detail.collateral." + e.getKey()));
+            }
+        }
+        MarginService.PositionChange position = null;
+        if (POSITION.equals(type)) {
+            String instrument = text(d, "detail", "instrument");
+            BigDecimal size = decimal(d, "detail", "size");
+            BigDecimal entry = size.signum() == 0 ? BigDecimal.ONE
+                    : Decimals.positive("detail.entryPrice", decimal(d, "detail", "entryPrice"));
+            BigDecimal isolated = optionalDecimal(d, "detail", "isolatedMargin");
+            if (isolated != null) {
+                Decimals.nonNegative("detail.isolatedMargin", isolated);
+            }
+            position = new MarginService.PositionChange(instrument, size, entry, isolated);
+        } else if (collateral.isEmpty()) {
+            throw new InvalidInputException("detail.collateral", c == null ? null : c.toString(), "must name at least one balance");
+        }
+        return new MarginService.AccountChange(event.id(), accountId, seq.asLong(), timestamp, collateral, position);
+    }
+}
