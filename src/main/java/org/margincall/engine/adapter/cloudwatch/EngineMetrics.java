@@ -1,6 +1,5 @@
 package org.margincall.engine.adapter.cloudwatch;
 
-import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,10 +29,9 @@ public class EngineMetrics {
     public static final String STALE_PRICE_FEEDS = "StalePriceFeeds";
 
     private final Map<String, AtomicLong> totals = new ConcurrentHashMap<>();
-    private Metrics emf;
+    private final Metrics emf;
 
-    @PostConstruct
-    void init() {
+    public EngineMetrics() {
         emf = MetricsFactory.getMetricsInstance();
         emf.setNamespace("MarginCallEngine");
     }

@@ -1,0 +1,293 @@
+package org.margincall.engine.template;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Offline checks of template.yaml (cfn-lint and the SAM CLI cannot be installed here): every
+ * reference resolves, every function names a real handler and exactly the configuration the
+ * code reads, every path exists, every SDK operation the code can reach is allowed on its
+ * resource, and no policy grants a wildcard action. Each check returns its problems, one line
+ * each, empty when the template is right.
+ */
+final class TemplateLint {
+    private static final Pattern SUB_VAR = Pattern.compile("\\$\\{([^}!][^}]*)}");
+    private static final Set<String> RUNTIME_VARIABLES = Set.of("QUARKUS_LAMBDA_HANDLER", "POWERTOOLS_SERVICE_NAME",
+            "POWERTOOLS_METRICS_NAMESPACE", "DISABLE_SIGNAL_HANDLERS");
+    /** Actions whose API takes no resource-level permission, for which AWS documents Resource "*". */
+    private static final Pattern RESOURCELESS = Pattern.compile("^(logs|xray):.*");
+
+    private final Map<String, Object> t;
+    private final Path root;
+    private final Map<String, Object> resources;
+    private final Map<String, Object> parameters;
+
+    @SuppressWarnings("unchecked")
+    TemplateLint(Map<String, Object> template, Path root) {
+        this.t = template;
+        this.root = root;
+        this.resources = (Map<String, Object>) template.getOrDefault("Resources", Map.of());
+        this.parameters = (Map<String, Object>) template.getOrDefault("Parameters", Map.of());
+    }
+
+    List<String> all(CodeFacts code) {
+        List<String> out = new ArrayList<>();
+        out.addAll(references());
+        out.addAll(handlers(code));
+        out.addAll(environment());
+        out.addAll(paths());
+        out.addAll(permissions(code));
+        out.addAll(wildcards());
+        return out;
+    }
+
+    // ---- references ----
+
+    List<String> references() {
+        List<String> out = new ArrayList<>();
+        walk(t, "", (path, key, value) -> {
+            switch (key) {
+                case "Ref" -> {
+                    if (!known(value.toString())) {
+                        out.add(path + ": !Ref " + value + " names no resource or parameter");
+                    }
+                }
+                case "Fn::GetAtt" -> {
+                    String target = ((List<?>) value).get(0).toString();
+                    if (!resources.containsKey(target)) {
+                        out.add(path + ": !GetAtt " + target + " names no resource");
+                    }
+                }
+                case "Fn::Sub" -> {
+                    String text = value instanceof List<?> l ? l.get(0).toString() : value.toString();
+                    Map<?, ?> vars = value instanceof List<?> l && l.size() > 1 ? (Map<?, ?>) l.get(1) : Map.of();
+                    Matcher m = SUB_VAR.matcher(text);
+                    while (m.find()) {
+                        String name = m.group(1).split("\\.")[0];
+                        if (!vars.containsKey(m.group(1)) && !known(name)) {
+                            out.add(path + ": !Sub ${" + m.group(1) + "} names no resource or parameter");
+                        }
+                    }
+                }
+                default -> {
+                }
+            }
+        });
+        return out;
+    }
+
+    private boolean known(String name) {
+        return resources.containsKey(name) || parameters.containsKey(name) || name.startsWith("AWS::");
+    }
+
+    // ---- handlers and environment ----
+
+    Map<String, Map<String, Object>> functions() {
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        resources.forEach((id, r) -> {
+            Map<String, Object> res = map(r);
+            if ("AWS::Serverless::Function".equals(res.get("Type"))) {
+                out.put(id, map(res.get("Properties")));
+            }
+        });
+        return out;
+    }
+
+    /** A function's environment with the Globals merged in. */
+    Map<String, Object> environment(Map<String, Object> props) {
+        Map<String, Object> env = new LinkedHashMap<>();
+        env.putAll(map(map(map(map(t.get("Globals")).get("Function")).get("Environment")).get("Variables")));
+        env.putAll(map(map(props.get("Environment")).get("Variables")));
+        return env;
+    }
+
+    List<String> handlers(CodeFacts code) {
+        List<String> out = new ArrayList<>();
+        if (functions().isEmpty()) {
+            out.add("template defines no function");
+        }
+        functions().forEach((id, props) -> {
+            Object handler = environment(props).get("QUARKUS_LAMBDA_HANDLER");
+            if (handler == null) {
+                out.add(id + ": no QUARKUS_LAMBDA_HANDLER, so Quarkus cannot pick among " + code.handlerClasses.keySet());
+            } else if (!code.handlerClasses.containsKey(handler.toString())) {
+                out.add(id + ": QUARKUS_LAMBDA_HANDLER " + handler + " is no @Named handler (known: "
+                        + code.handlerClasses.keySet() + ")");
+            }
+        });
+        return out;
+    }
+
+    List<String> environment() {
+        List<String> out = new ArrayList<>();
+        Map<String, Boolean> config = CodeFacts.configVariables();
+        functions().forEach((id, props) -> {
+            Map<String, Object> env = environment(props);
+            for (String var : env.keySet()) {
+                if (!config.containsKey(var) && !RUNTIME_VARIABLES.contains(var)) {
+                    out.add(id + ": environment variable " + var + " is read by nothing in the code");
+                }
+            }
+            config.forEach((var, required) -> {
+                if (required && !env.containsKey(var)) {
+                    out.add(id + ": required configuration " + var + " is not set");
+                }
+            });
+        });
+        return out;
+    }
+
+    // ---- paths ----
+
+    List<String> paths() {
+        List<String> out = new ArrayList<>();
+        Object globalCode = map(map(t.get("Globals")).get("Function")).get("CodeUri");
+        resources.forEach((id, r) -> {
+            Map<String, Object> props = map(map(r).get("Properties"));
+            for (String key : List.of("DefinitionUri", "CodeUri")) {
+                Object v = props.get(key);
+                if (v == null && key.equals("CodeUri") && "AWS::Serverless::Function".equals(map(r).get("Type"))) {
+                    v = globalCode;
+                }
+                if (v instanceof String path) {
+                    // The function package is built by `mvn package` (quarkus-amazon-lambda names it function.zip).
+                    boolean built = path.equals("target/function.zip");
+                    if (!built && !Files.exists(root.resolve(path))) {
+                        out.add(id + ": " + key + " " + path + " does not exist");
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    // ---- permissions ----
+
+    List<String> permissions(CodeFacts code) {
+        List<String> out = new ArrayList<>();
+        functions().forEach((id, props) -> {
+            Object handler = environment(props).get("QUARKUS_LAMBDA_HANDLER");
+            String cls = handler == null ? null : code.handlerClasses.get(handler.toString());
+            if (cls == null) {
+                return;
+            }
+            Map<String, Object> env = environment(props);
+            List<Map<String, Object>> statements = statements(props.get("Policies"));
+            for (CodeFacts.Need need : code.needs(cls)) {
+                Object target = env.get(CodeFacts.envName(need.configKey()));
+                if (target == null) {
+                    out.add(id + ": " + need.where() + " calls " + need.action() + " on " + need.configKey()
+                            + ", which the function's environment does not set");
+                    continue;
+                }
+                boolean allowed = statements.stream().anyMatch(s -> "Allow".equals(s.get("Effect"))
+                        && list(s.get("Action")).contains(need.action()) && list(s.get("Resource")).stream()
+                        .anyMatch(res -> sameResource(res, target)));
+                if (!allowed) {
+                    out.add(id + ": no statement allows " + need.action() + " on " + render(target) + " (called from "
+                            + need.where() + ")");
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Whether a policy resource designates what an environment value names (by logical id or exact text). */
+    private boolean sameResource(Object policyResource, Object envValue) {
+        if (envValue instanceof Map<?, ?> m && m.containsKey("Ref")) {
+            String id = m.get("Ref").toString();
+            String text = render(policyResource);
+            return text.contains("Ref=" + id) || text.contains("GetAtt=[" + id + ",") || text.contains("${" + id + "}")
+                    || text.contains("${" + id + ".");
+        }
+        return render(policyResource).equals(render(envValue));
+    }
+
+    // ---- wildcards ----
+
+    List<String> wildcards() {
+        List<String> out = new ArrayList<>();
+        walk(resources, "Resources", (path, key, value) -> {
+            if (!key.equals("Action")) {
+                return;
+            }
+            for (Object a : list(value)) {
+                String action = a.toString();
+                if (action.equals("*") || action.endsWith(":*")) {
+                    out.add(path + ": wildcard action " + action);
+                }
+            }
+        });
+        functions().forEach((id, props) -> {
+            for (Map<String, Object> s : statements(props.get("Policies"))) {
+                boolean dataAction = list(s.get("Action")).stream().anyMatch(a -> !RESOURCELESS.matcher(a.toString()).matches());
+                if (dataAction && list(s.get("Resource")).contains("*")) {
+                    out.add(id + ": statement " + s.get("Sid") + " grants data actions on every resource");
+                }
+            }
+        });
+        return out;
+    }
+
+    // ---- helpers ----
+
+    private interface Visitor {
+        void visit(String path, String key, Object value);
+    }
+
+    private static void walk(Object node, String path, Visitor v) {
+        if (node instanceof Map<?, ?> m) {
+            m.forEach((k, val) -> {
+                v.visit(path, k.toString(), val);
+                walk(val, path + "." + k, v);
+            });
+        } else if (node instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                walk(l.get(i), path + "[" + i + "]", v);
+            }
+        }
+    }
+
+    private static List<Map<String, Object>> statements(Object policies) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Object p : list(policies)) {
+            for (Object s : list(map(p).get("Statement"))) {
+                out.add(map(s));
+            }
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    private static List<Object> list(Object o) {
+        if (o == null) {
+            return List.of();
+        }
+        return o instanceof List<?> l ? new ArrayList<>(l) : List.of(o);
+    }
+
+    private static String render(Object o) {
+        if (o instanceof Map<?, ?> m && m.size() == 1) {
+            Map.Entry<?, ?> e = m.entrySet().iterator().next();
+            String k = e.getKey().toString().replace("Fn::", "");
+            return k + "=" + render(e.getValue());
+        }
+        if (o instanceof List<?> l) {
+            List<String> parts = new ArrayList<>();
+            l.forEach(x -> parts.add(render(x)));
+            return "[" + String.join(",", parts) + "]";
+        }
+        return String.valueOf(o);
+    }
+}

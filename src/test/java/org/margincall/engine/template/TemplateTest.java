@@ -1,0 +1,109 @@
+package org.margincall.engine.template;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * template.yaml checked offline against the code (SPEC deployment, issue "Deployable with SAM"):
+ * the real template passes every check, and each check catches its fault in a broken copy.
+ */
+class TemplateTest {
+    static Path root;
+    static String text;
+    static CodeFacts code;
+
+    @BeforeAll
+    static void load() throws Exception {
+        root = Path.of("").toAbsolutePath();
+        while (!Files.exists(root.resolve("template.yaml"))) {
+            root = root.getParent();
+        }
+        text = Files.readString(root.resolve("template.yaml"));
+        code = new CodeFacts(root.resolve("src/main/java"));
+    }
+
+    static TemplateLint lint(String template, Path dir) throws Exception {
+        Path f = dir.resolve("template.yaml");
+        Files.writeString(f, template);
+        return new TemplateLint(CfnYaml.read(f), root);
+    }
+
+    @Test
+    void theCodeHasTheHandlersTheTemplateExpects() {
+        assertThat(code.handlerClasses).containsOnlyKeys("price-event", "account-event", "escalation-recheck", "sweep");
+        assertThat(code.needs("PriceEventHandler")).extracting(CodeFacts.Need::action)
+                .contains("dynamodb:Query", "dynamodb:PutItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem",
+                        "sns:Publish", "states:StartExecution", "events:PutEvents")
+                .doesNotContain("dynamodb:Scan");
+        assertThat(code.needs("SweepHandler")).extracting(CodeFacts.Need::action).contains("dynamodb:Scan");
+    }
+
+    @Test
+    void theRealTemplatePassesEveryCheck(@TempDir Path dir) throws Exception {
+        assertThat(lint(text, dir).all(code)).isEmpty();
+    }
+
+    @Test
+    void aDanglingRefIsCaught(@TempDir Path dir) throws Exception {
+        String broken = text.replaceFirst("AlarmActions: \\[!Ref OperationsTopic]", "AlarmActions: [!Ref OperationTopic]");
+        assertThat(broken).isNotEqualTo(text);
+        assertThat(lint(broken, dir).references()).singleElement().asString().contains("!Ref OperationTopic");
+        String sub = text.replaceFirst("\\$\\{MarginTable.Arn}/index/holdings", "\\${MarginTabel.Arn}/index/holdings");
+        assertThat(lint(sub, dir).references()).singleElement().asString().contains("MarginTabel");
+    }
+
+    @Test
+    void anUnknownHandlerIsCaught(@TempDir Path dir) throws Exception {
+        String broken = text.replace("QUARKUS_LAMBDA_HANDLER: sweep", "QUARKUS_LAMBDA_HANDLER: sweeper");
+        assertThat(lint(broken, dir).handlers(code)).singleElement().asString().contains("SweepFunction").contains("sweeper");
+    }
+
+    @Test
+    void aMissingPermissionIsCaught(@TempDir Path dir) throws Exception {
+        String broken = text.replace("Action: [dynamodb:Scan, dynamodb:Query, dynamodb:GetItem, dynamodb:UpdateItem]",
+                "Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:UpdateItem]");
+        assertThat(broken).isNotEqualTo(text);
+        assertThat(lint(broken, dir).permissions(code)).isNotEmpty()
+                .allSatisfy(p -> assertThat(p).contains("SweepFunction").contains("dynamodb:Scan"));
+    }
+
+    @Test
+    void aPermissionOnTheWrongResourceIsCaught(@TempDir Path dir) throws Exception {
+        String broken = text.replace("Resource: [!Ref NotificationsTopic, !Ref OperationsTopic]", "Resource: [!Ref NotificationsTopic]");
+        assertThat(broken).isNotEqualTo(text);
+        assertThat(lint(broken, dir).permissions(code)).singleElement().asString()
+                .contains("SweepFunction").contains("sns:Publish").contains("OperationsTopic");
+    }
+
+    @Test
+    void aWildcardActionIsCaught(@TempDir Path dir) throws Exception {
+        String broken = text.replaceFirst("Action: states:StartExecution", "Action: '*'");
+        assertThat(lint(broken, dir).wildcards()).isNotEmpty().anySatisfy(p -> assertThat(p).contains("wildcard action *"));
+        String service = text.replaceFirst("Action: events:PutEvents", "Action: 'events:*'");
+        assertThat(lint(service, dir).wildcards()).singleElement().asString().contains("events:*");
+    }
+
+    @Test
+    void aStrayOrMissingEnvironmentVariableAndAMissingPathAreCaught(@TempDir Path dir) throws Exception {
+        String stray = text.replace("QUARKUS_LAMBDA_HANDLER: sweep", "QUARKUS_LAMBDA_HANDLER: sweep\n          MARGINCALL_TABEL: x");
+        assertThat(lint(stray, dir).environment()).singleElement().asString().contains("MARGINCALL_TABEL");
+        String missing = text.replace("        MARGINCALL_TABLE: !Ref MarginTable\n", "");
+        assertThat(lint(missing, dir).environment()).hasSize(4).allSatisfy(p -> assertThat(p).contains("MARGINCALL_TABLE"));
+        String path = text.replace("infra/statemachine/escalation.asl.json", "infra/statemachine/escalation.json");
+        assertThat(lint(path, dir).paths()).singleElement().asString().contains("escalation.json");
+    }
+
+    @Test
+    void theTemplateIsOfTheExpectedShape() throws Exception {
+        Map<String, Object> t = CfnYaml.read(root.resolve("template.yaml"));
+        TemplateLint lint = new TemplateLint(t, root);
+        assertThat(lint.functions()).containsOnlyKeys("PriceEventFunction", "AccountEventFunction",
+                "EscalationRecheckFunction", "SweepFunction");
+    }
+}
