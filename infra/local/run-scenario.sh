@@ -1,18 +1,31 @@
 #!/usr/bin/env bash
-# Replays a market scenario (SPEC §7) and writes what a subscriber would receive.
-# Usage: infra/local/run-scenario.sh [SCENARIO.json] [OUTDIR]   (defaults: scenarios/sample-crash.json, out/)
+# Replays a market scenario (SPEC §7) through the whole stack on the local AWS stand-ins and
+# writes what a venue's subscriber receives, a summary and a report page.
 #
-# Today this runs the margin domain in one JVM (the reference behaviour); the whole-stack replay
-# on the local AWS stand-ins replaces it behind the same arguments.
+# Usage: infra/local/run-scenario.sh [SCENARIO.json] [OUTDIR] [--speed N|max] [--accounts N] [--in-process]
+#   defaults: scenarios/sample-crash.json, out/, speed 200 (scenario seconds per wall second)
+#   --accounts N   scale mode: add N generated accounts
+#   --in-process   the pure domain in one JVM instead of the stack (the reference behaviour)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-scenario="$(realpath -m "${1:-$root/scenarios/sample-crash.json}")"
-outdir="$(realpath -m "${2:-$root/out}")"
+args=()
+positional=0
+for a in "$@"; do
+  case "$a" in
+    --*) args+=("$a") ;;
+    *) if [ "$positional" -lt 2 ] && [ "${prev:-}" != "--speed" ] && [ "${prev:-}" != "--accounts" ]; then
+         args+=("$(realpath -m "$a")"); positional=$((positional + 1))
+       else args+=("$a"); fi ;;
+  esac
+  prev="$a"
+done
 cd "$root"
+bash infra/local/install.sh
 if [ ! -f target/classes/org/margincall/engine/replay/ReplayMain.class ] || [ ! -f target/runtime.classpath ] \
    || [ -n "$(find src/main pom.xml -newer target/runtime.classpath -print -quit)" ]; then
   echo "building (first run or sources changed)..." >&2
   mvn -B -q -DskipTests compile dependency:build-classpath -Dmdep.includeScope=runtime \
       -Dmdep.outputFile=target/runtime.classpath >&2
+  touch target/runtime.classpath
 fi
-exec java -cp "target/classes:$(cat target/runtime.classpath)" org.margincall.engine.replay.ReplayMain "$scenario" "$outdir"
+exec java -cp "target/classes:$(cat target/runtime.classpath)" org.margincall.engine.replay.ReplayMain "${args[@]}"

@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,6 +25,7 @@ import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.Catalog;
 import org.margincall.engine.domain.Position;
+import org.margincall.engine.local.LocalConfig;
 import org.margincall.engine.local.LocalStack;
 import org.margincall.engine.service.MarginService;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -42,8 +42,7 @@ public final class SweepBenchmark {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         LocalStack stack = LocalStack.shared();
         DynamoDbClient ddb = stack.dynamoDb();
-        EngineConfig config = new BenchConfig(stack.resource("MarginTable", "name"), stack.resource("NotificationsTopic", "arn"),
-                stack.resource("OperationsTopic", "arn"), stack.resource("EscalationStateMachine", "arn"));
+        EngineConfig config = LocalConfig.of(stack.process, "bench");
         VenueStore venues = new VenueStore(ddb, config);
         AccountStore accounts = new AccountStore(ddb, config);
         EngineMetrics metrics = new EngineMetrics();
@@ -98,48 +97,5 @@ public final class SweepBenchmark {
                     o.accountsScanned(), o.transitions(), scanMs * 10_000 / n, sweepMs * 10_000 / n, sweepMs / scanMs);
         }
         System.exit(0);
-    }
-
-    record BenchConfig(String table, String notificationsTopicArn, String operationsTopicArn,
-                       String escalationStateMachineArn) implements EngineConfig {
-        public String venueId() {
-            return "bench";
-        }
-
-        public String eventBusName() {
-            return "default";
-        }
-
-        public String eventSource() {
-            return "margincall.engine";
-        }
-
-        public int sweepSegments() {
-            return 4;
-        }
-
-        public int holdingsShards() {
-            return 16;
-        }
-
-        public long maxFutureSeconds() {
-            return 5;
-        }
-
-        public long outboxClaimSeconds() {
-            return 60;
-        }
-
-        public Optional<String> sfnEndpointOverride() {
-            return Optional.empty();
-        }
-
-        public Optional<String> eventbridgeEndpointOverride() {
-            return Optional.empty();
-        }
-
-        public String localRegion() {
-            return "us-east-1";
-        }
     }
 }

@@ -108,10 +108,10 @@ public final class InMemoryReplay {
             }
         } else if (e instanceof ScenarioEvent.Deposit d) {
             put(accounts.get(d.accountId()).deposit(d.asset(), d.amount()));
-            evaluateAccount(d.accountId(), d.at(), Trigger.account("event-" + d.index(), d.at()));
+            evaluateAccount(d.accountId(), d.at(), Trigger.account("scenario-event-" + d.index(), d.at()));
         } else if (e instanceof ScenarioEvent.Reduce r) {
             put(accounts.get(r.accountId()).reduce(r.instrument(), r.size(), marks.exact(r.instrument())));
-            evaluateAccount(r.accountId(), r.at(), Trigger.account("event-" + r.index(), r.at()));
+            evaluateAccount(r.accountId(), r.at(), Trigger.account("scenario-event-" + r.index(), r.at()));
         }
     }
 

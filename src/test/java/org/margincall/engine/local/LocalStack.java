@@ -8,14 +8,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -37,105 +34,38 @@ public final class LocalStack {
     public final Path root;
     public final Path stackDir;
     public final Map<String, String> endpoints;
-    private final JsonNode resources;
+    public final LocalStackProcess process;
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
-    private LocalStack(Path root, Path stackDir, Map<String, String> endpoints, JsonNode resources) {
-        this.root = root;
-        this.stackDir = stackDir;
-        this.endpoints = endpoints;
-        this.resources = resources;
+    private LocalStack(LocalStackProcess process) {
+        this.process = process;
+        this.root = process.root;
+        this.stackDir = process.stackDir;
+        this.endpoints = process.endpoints;
     }
 
     /** The stack of this test run, started on first use. */
     public static synchronized LocalStack shared() {
         if (shared == null) {
-            shared = start();
-            Runtime.getRuntime().addShutdownHook(new Thread(shared::stop, "local-stack-down"));
+            Path root = LocalStackProcess.projectRoot();
+            shared = new LocalStack(LocalStackProcess.start(root, root.resolve("target/local-stack-" + ProcessHandle.current().pid())));
+            Runtime.getRuntime().addShutdownHook(new Thread(shared.process::stop, "local-stack-down"));
         }
         return shared;
     }
 
-    private static LocalStack start() {
-        Path root = projectRoot();
-        Path script = root.resolve("infra/local/stack");
-        if (!Files.isDirectory(root.resolve("infra/local/node_modules"))) {
-            throw new IllegalStateException("infra/local/node_modules is missing: run `npm ci` in infra/local "
-                    + "(the Maven build does this in generate-test-resources unless tests are skipped)");
-        }
-        Path stackDir = root.resolve("target/local-stack-" + ProcessHandle.current().pid());
-        Map<String, String> env = Map.of("STACK_DIR", stackDir.toString(), "SFN_CLOCK", "controlled");
-        run(List.of(script.toString(), "down"), env, root, false);
-        run(List.of(script.toString(), "up"), env, root, true);
-        run(List.of(script.toString(), "resources", root.resolve("template.yaml").toString()), env, root, true);
-        try {
-            Map<String, String> endpoints = new LinkedHashMap<>();
-            for (String line : Files.readAllLines(stackDir.resolve("endpoints.env"))) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    endpoints.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
-                }
-            }
-            JsonNode resources = new ObjectMapper().readTree(stackDir.resolve("resources.json").toFile()).get("resources");
-            return new LocalStack(root, stackDir, endpoints, resources);
-        } catch (IOException e) {
-            throw new IllegalStateException("local stack started but its files are unreadable in " + stackDir, e);
-        }
-    }
-
-    static Path projectRoot() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.exists(p.resolve("template.yaml"))) {
-            p = p.getParent();
-        }
-        if (p == null) {
-            throw new IllegalStateException("cannot find the project root (template.yaml) above " + Path.of("").toAbsolutePath());
-        }
-        return p;
-    }
-
-    private static void run(List<String> cmd, Map<String, String> env, Path dir, boolean mustSucceed) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", cmd) + " did not finish in 60 s");
-            }
-            if (mustSucceed && p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", cmd) + " failed (" + p.exitValue() + "):\n"
-                        + new String(out, StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + cmd, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted running " + cmd, e);
-        }
-    }
-
     public void stop() {
-        run(List.of(root.resolve("infra/local/stack").toString(), "down"), Map.of("STACK_DIR", stackDir.toString()), root, false);
+        process.stop();
     }
 
     public String endpoint(String key) {
-        String v = endpoints.get(key);
-        if (v == null) {
-            throw new IllegalStateException("no " + key + " in " + stackDir.resolve("endpoints.env"));
-        }
-        return v;
+        return process.endpoint(key);
     }
 
     /** A field of a template resource as created locally: name, arn or url. */
     public String resource(String logicalId, String field) {
-        JsonNode r = resources.get(logicalId);
-        if (r == null || r.get(field) == null) {
-            throw new IllegalStateException("no " + field + " for resource " + logicalId + " in resources.json");
-        }
-        return r.get(field).asText();
+        return process.resource(logicalId, field);
     }
 
     public DynamoDbClient dynamoDb() {

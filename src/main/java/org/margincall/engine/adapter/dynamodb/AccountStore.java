@@ -230,10 +230,13 @@ public class AccountStore {
         values.put(":expected", n(current.version()));
         try {
             String update = "SET " + String.join(", ", sets) + (removes.isEmpty() ? "" : " REMOVE " + String.join(", ", removes));
-            ddb.updateItem(b -> b.tableName(table).key(key(current.venueId(), current.account().accountId()))
-                    .updateExpression(update)
-                    .conditionExpression("version = :expected")
-                    .expressionAttributeNames(names).expressionAttributeValues(values));
+            ddb.updateItem(b -> {
+                b.tableName(table).key(key(current.venueId(), current.account().accountId()))
+                        .updateExpression(update).conditionExpression("version = :expected").expressionAttributeValues(values);
+                if (!names.isEmpty()) {
+                    b.expressionAttributeNames(names); // DynamoDB refuses an empty map
+                }
+            });
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;
