@@ -27,10 +27,10 @@ def path(points):
             out[m] = (D(p0) + (D(p1) - D(p0)) * (m - m0) / (m1 - m0)).quantize(D("0.01"), ROUND_HALF_UP)
     return out
 
-BTC = path([(0, 40000), (15, 37000), (35, 37000), (45, 33000), (60, 33000)])
+BTC = path([(0, 40000), (15, 37000), (35, 37000), (45, 31000), (60, 31000)])
 ETH = path([(0, 2500), (15, 2350), (35, 2350), (45, 2150), (60, 2150)])
-BTC[61] = D("30900.00")   # a one-minute wick
-BTC[62] = D("32950.00")
+BTC[61] = D("29600.00")   # a one-minute wick: -26 % from the top
+BTC[62] = D("30950.00")
 
 def ts(minute, second=0):
     return f"2026-03-12T{9 + minute // 60:02d}:{minute % 60:02d}:{second:02d}Z"
@@ -71,6 +71,35 @@ accounts.append({"accountId": "heidi", "collateral": {"USDT": "50000"},
 accounts.append({"accountId": "frank", "collateral": {"BTC": "0.0315"},
                  "positions": [{"instrument": "ETH-USD", "size": "-12", "entryPrice": "2500"}]})
 
+# The crowd: 42 more accounts of every kind, leverage spread so the crash walks them through the
+# levels at different moments (deterministic: a fixed seed).
+import random
+rng = random.Random(20260312)
+for n in range(42):
+    kind = n % 6
+    aid = f"crowd-{n:02d}"
+    ratio = str(D(rng.uniform(1.3, 4.0)).quantize(D("0.01")))
+    if kind == 0:   # cross, long BTC
+        cross(aid, ratio, [("BTC-USD", str(D(rng.uniform(0.2, 3)).quantize(D("0.001"))), "40000")])
+    elif kind == 1:  # cross, long ETH
+        cross(aid, ratio, [("ETH-USD", str(D(rng.uniform(2, 40)).quantize(D("0.01"))), "2500")])
+    elif kind == 2:  # cross, long both
+        cross(aid, ratio, [("BTC-USD", str(D(rng.uniform(0.2, 2)).quantize(D("0.001"))), "40000"),
+                           ("ETH-USD", str(D(rng.uniform(2, 20)).quantize(D("0.01"))), "2500")])
+    elif kind == 3:  # cross, short ETH hedged by long BTC
+        cross(aid, ratio, [("BTC-USD", str(D(rng.uniform(0.5, 2)).quantize(D("0.001"))), "40000"),
+                           ("ETH-USD", str(-D(rng.uniform(2, 10)).quantize(D("0.01"))), "2500")])
+    elif kind == 4:  # isolated long BTC
+        size = D(rng.uniform(0.2, 2)).quantize(D("0.001"))
+        margin = collateral_for(ratio, [("BTC-USD", str(size), "40000")], {"BTC-USD": BTC[0], "ETH-USD": ETH[0]})
+        accounts.append({"accountId": aid, "collateral": {"USDT": "1000"},
+                         "positions": [{"instrument": "BTC-USD", "size": str(size), "entryPrice": "40000",
+                                        "isolatedMargin": str(max(margin, D("1")))}]})
+    else:            # BTC as collateral, long ETH: the crash shrinks both
+        accounts.append({"accountId": aid, "collateral": {"BTC": str(D(rng.uniform(0.05, 0.3)).quantize(D("0.0001")))},
+                         "positions": [{"instrument": "ETH-USD", "size": str(D(rng.uniform(2, 15)).quantize(D("0.01"))),
+                                        "entryPrice": "2500"}]})
+
 events = []
 for m in sorted(BTC):
     events.append({"at": ts(m), "type": "PRICE", "instrument": "BTC-USD", "markPrice": str(BTC[m]), "sequence": m + 1})
@@ -88,4 +117,22 @@ doc = {"venue": {"id": "demo", "thresholds": {"warning": "1.5", "marginCall": "1
        "accounts": accounts, "events": events}
 with open(__file__.replace("make-sample.py", "sample-crash.json"), "w") as f:
     json.dump(doc, f, indent=1)
+    f.write("\n")
+
+# The wick: a flat market, one tick 0.2 % down (these books are thin), recovered on the next. Warnings and calls open and
+# close within two minutes; nobody should stay in a call.
+wick_events = []
+marks = [D("40000")] * 10 + [D("39920")] + [D("40000")] * 10
+for m, price in enumerate(marks):
+    wick_events.append({"at": ts(m), "type": "PRICE", "instrument": "BTC-USD", "markPrice": str(price), "sequence": m + 1})
+    wick_events.append({"at": ts(m, 1), "type": "PRICE", "instrument": "ETH-USD", "markPrice": "2500.00", "sequence": m + 1})
+flat = {"BTC-USD": D("40000"), "ETH-USD": D("2500")}
+wick_accounts = []
+for n, ratio in enumerate(["1.55", "1.7", "1.9", "2.2", "3.0", "5.0"]):
+    pos = [("BTC-USD", "1.5", "40000")]
+    wick_accounts.append({"accountId": f"wick-{n}", "collateral": {"USDT": str(collateral_for(ratio, pos, flat))},
+                          "positions": [{"instrument": i, "size": q, "entryPrice": e} for i, q, e in pos]})
+wick = dict(doc, accounts=wick_accounts, events=wick_events)
+with open(__file__.replace("make-sample.py", "wick.json"), "w") as f:
+    json.dump(wick, f, indent=1)
     f.write("\n")

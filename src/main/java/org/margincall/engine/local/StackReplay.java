@@ -282,7 +282,7 @@ public final class StackReplay {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(stack.endpoint("SFN_ADMIN_ENDPOINT") + path))
                     .timeout(Duration.ofSeconds(90)).header("content-type", "application/json");
             HttpRequest req = body == null ? b.GET().build() : b.POST(HttpRequest.BodyPublishers.ofString(body)).build();
-            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = sendWithRetry(http, req);
             if (r.statusCode() >= 300) {
                 throw new IllegalStateException("Step Functions facade " + path + " answered " + r.statusCode() + ": " + r.body());
             }
@@ -321,5 +321,21 @@ public final class StackReplay {
         public Instant instant() {
             return now;
         }
+    }
+
+    /**
+     * Every admin call is idempotent (advancing to the same instant twice is a no-op), so a call
+     * that lost a race with the server closing an idle keep-alive connection is simply repeated.
+     */
+    static HttpResponse<String> sendWithRetry(HttpClient http, HttpRequest req) throws IOException, InterruptedException {
+        IOException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return http.send(req, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        throw last;
     }
 }

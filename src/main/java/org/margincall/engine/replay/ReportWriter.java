@@ -120,7 +120,7 @@ public final class ReportWriter {
     private static void chart(StringBuilder b, Instant start, Instant end, double lo, double hi, List<double[]> hLines,
                               TreeMap<Instant, Double> series, String color, List<JsonNode> marks) {
         double span = end.toEpochMilli() - start.toEpochMilli();
-        b.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(W).append("\" height=\"").append(H)
+        b.append("<svg width=\"").append(W).append("\" height=\"").append(H)
                 .append("\" viewBox=\"0 0 ").append(W).append(' ').append(H).append("\">");
         String[] names = {"warning", "margin call", "critical", "liquidation"};
         String[] dash = {"#d4a017", "#e67e22", "#c0392b", "#6c0a0a"};

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.margincall.engine.domain.Notification;
 import org.margincall.engine.replay.InMemoryReplay;
 import org.margincall.engine.replay.ReplayMain;
+import org.margincall.engine.replay.ReportWriter;
 import org.margincall.engine.scenario.Scenario;
 
 /**
@@ -82,6 +83,41 @@ class StackReplayTest {
             reference.add(JSON.readTree(JSON.writeValueAsString(n))); // as a subscriber would parse it
         }
         assertThat(first).containsExactlyElementsOf(ReplayMain.deterministicOrder(reference));
+    }
+
+    /**
+     * The report renders in headless Chromium with no console error. CI installs Debian's
+     * chromium (.ci/run) and requires it; elsewhere the test is skipped when it is absent.
+     */
+    @Test
+    void theReportRendersInHeadlessChromiumWithoutConsoleErrors() throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        boolean ci = "true".equals(System.getenv("CI"));
+        if (!ci) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(chromium),
+                    "Debian's chromium is not installed (apt-get install chromium); CI installs it");
+        }
+        assertThat(chromium).as("chromium (CI installs it)").isExecutable();
+        ReportWriter.Series series = new ReportWriter.Series();
+        new InMemoryReplay(scenario).observe(series).run(scenario.events());
+        Path dir = root.resolve("target/report-test");
+        Files.createDirectories(dir);
+        Path html = dir.resolve("report.html");
+        Files.writeString(html, ReportWriter.html("golden crash", scenario, series, first));
+        Path png = dir.resolve("report.png");
+        Files.deleteIfExists(png);
+        Path profile = Files.createTempDirectory(dir, "profile");
+        Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0", "--window-size=1000,1400",
+                "--screenshot=" + png, html.toUri().toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(log).isZero();
+        assertThat(png).isRegularFile();
+        assertThat(Files.size(png)).isGreaterThan(10_000);
+        assertThat(log.lines().filter(l -> l.contains("CONSOLE") || l.contains("Uncaught")).toList()).isEmpty();
+        assertThat(Files.readString(html)).doesNotContain("http://", "https://").contains("<svg");
     }
 
     static String key(JsonNode n) {
