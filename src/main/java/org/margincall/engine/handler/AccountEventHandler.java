@@ -2,8 +2,10 @@ package org.margincall.engine.handler;
 
 import static org.margincall.engine.scenario.JsonFields.decimal;
 import static org.margincall.engine.scenario.JsonFields.decimalValue;
+import static org.margincall.engine.scenario.JsonFields.instant;
 import static org.margincall.engine.scenario.JsonFields.optionalDecimal;
 import static org.margincall.engine.scenario.JsonFields.text;
+import static org.margincall.engine.scenario.JsonFields.wholeNumber;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -11,7 +13,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.inject.Named;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -80,17 +81,8 @@ public class AccountEventHandler implements RequestHandler<EventBridgeEvent, Eve
             throw new InvalidInputException("detail", d == null ? null : d.toString(), "must be an object");
         }
         String accountId = text(d, "detail", "accountId");
-        JsonNode seq = d.get("sequence");
-        if (seq == null || !seq.isIntegralNumber() || seq.asLong() <= 0) {
-            throw new InvalidInputException("detail.sequence", seq == null ? null : seq.toString(), "must be a positive whole number");
-        }
-        String ts = text(d, "detail", "timestamp");
-        Instant timestamp;
-        try {
-            timestamp = Instant.parse(ts);
-        } catch (DateTimeParseException e) {
-            throw new InvalidInputException("detail.timestamp", ts, "is not an ISO-8601 instant");
-        }
+        long sequence = wholeNumber(d, "detail", "sequence", 1);
+        Instant timestamp = instant(d, "detail", "timestamp");
         Map<String, BigDecimal> collateral = new LinkedHashMap<>();
         JsonNode c = d.get("collateral");
         if (c != null && !c.isNull()) {
@@ -117,6 +109,6 @@ public class AccountEventHandler implements RequestHandler<EventBridgeEvent, Eve
         } else if (collateral.isEmpty()) {
             throw new InvalidInputException("detail.collateral", c == null ? null : c.toString(), "must name at least one balance");
         }
-        return new MarginService.AccountChange(event.id(), accountId, seq.asLong(), timestamp, collateral, position);
+        return new MarginService.AccountChange(event.id(), accountId, sequence, timestamp, collateral, position);
     }
 }

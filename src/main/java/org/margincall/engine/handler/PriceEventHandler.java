@@ -1,16 +1,17 @@
 package org.margincall.engine.handler;
 
 import static org.margincall.engine.scenario.JsonFields.decimal;
+import static org.margincall.engine.scenario.JsonFields.instant;
 import static org.margincall.engine.scenario.JsonFields.optionalDecimal;
 import static org.margincall.engine.scenario.JsonFields.optionalText;
 import static org.margincall.engine.scenario.JsonFields.text;
+import static org.margincall.engine.scenario.JsonFields.wholeNumber;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.inject.Named;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import org.jboss.logging.Logger;
 import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
 import org.margincall.engine.adapter.dynamodb.UnknownVenueException;
@@ -66,18 +67,8 @@ public class PriceEventHandler implements RequestHandler<EventBridgeEvent, Event
         if (index != null) {
             Decimals.positive("detail.indexPrice", index);
         }
-        String ts = text(d, "detail", "timestamp");
-        Instant timestamp;
-        try {
-            timestamp = Instant.parse(ts);
-        } catch (DateTimeParseException e) {
-            throw new InvalidInputException("detail.timestamp", ts, "is not an ISO-8601 instant");
-        }
-        JsonNode seq = d.get("sequence");
-        if (seq == null || !seq.isIntegralNumber() || seq.asLong() < 0) {
-            throw new InvalidInputException("detail.sequence", seq == null ? null : seq.toString(),
-                    "must be a non-negative whole number");
-        }
-        return new MarginService.PriceUpdate(instrument, mark, timestamp, seq.asLong(), optionalText(d, "detail", "source"));
+        Instant timestamp = instant(d, "detail", "timestamp");
+        long sequence = wholeNumber(d, "detail", "sequence", 0);
+        return new MarginService.PriceUpdate(instrument, mark, timestamp, sequence, optionalText(d, "detail", "source"));
     }
 }

@@ -75,4 +75,24 @@ public final class JsonFields {
         }
         return v;
     }
+
+    /** A required ISO-8601 instant field. */
+    public static java.time.Instant instant(JsonNode node, String path, String name) {
+        String text = text(node, path, name);
+        try {
+            return java.time.Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new InvalidInputException(path + "." + name, text, "is not an ISO-8601 instant");
+        }
+    }
+
+    /** A required whole number of at least {@code min}. */
+    public static long wholeNumber(JsonNode node, String path, String name, long min) {
+        JsonNode v = node.get(name);
+        if (v == null || !v.isIntegralNumber() || v.asLong() < min) {
+            throw new InvalidInputException(path + "." + name, v == null ? null : v.toString(),
+                    "must be a whole number of at least " + min);
+        }
+        return v.asLong();
+    }
 }

@@ -98,7 +98,7 @@ public final class LocalStack {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(endpoint("SFN_ADMIN_ENDPOINT") + path))
                     .timeout(Duration.ofSeconds(60)).header("content-type", "application/json");
             HttpRequest req = body == null ? b.GET().build() : b.POST(HttpRequest.BodyPublishers.ofString(body)).build();
-            HttpResponse<String> r = sendWithRetry(http, req);
+            HttpResponse<String> r = StackReplay.sendWithRetry(http, req);
             if (r.statusCode() >= 300) {
                 throw new IllegalStateException("admin " + path + " answered " + r.statusCode() + ": " + r.body());
             }
@@ -128,7 +128,7 @@ public final class LocalStack {
     public List<JsonNode> events(String detailType) {
         try {
             String q = detailType == null ? "" : "?detailType=" + java.net.URLEncoder.encode(detailType, StandardCharsets.UTF_8);
-            HttpResponse<String> r = sendWithRetry(http, HttpRequest.newBuilder(URI.create(endpoint("EVENTS_ADMIN_ENDPOINT")
+            HttpResponse<String> r = StackReplay.sendWithRetry(http, HttpRequest.newBuilder(URI.create(endpoint("EVENTS_ADMIN_ENDPOINT")
                     + "/events" + q)).timeout(Duration.ofSeconds(30)).GET().build());
             List<JsonNode> out = new java.util.ArrayList<>();
             json.readTree(r.body()).get("events").forEach(out::add);
@@ -143,21 +143,5 @@ public final class LocalStack {
 
     public void lambdaEndpoint(String url) {
         admin("/config", "{\"lambdaEndpoint\":\"" + url + "\"}");
-    }
-
-    /**
-     * Every admin call is idempotent (advancing to the same instant twice is a no-op), so a call
-     * that lost a race with the server closing an idle keep-alive connection is simply repeated.
-     */
-    static HttpResponse<String> sendWithRetry(HttpClient http, HttpRequest req) throws IOException, InterruptedException {
-        IOException last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            try {
-                return http.send(req, HttpResponse.BodyHandlers.ofString());
-            } catch (IOException e) {
-                last = e;
-            }
-        }
-        throw last;
     }
 }

@@ -180,7 +180,20 @@ final class TemplateLint {
             }
             Map<String, Object> env = environment(props);
             List<Map<String, Object>> statements = statements(props.get("Policies"));
-            for (CodeFacts.Need need : code.needs(cls)) {
+            Set<CodeFacts.Need> needs = code.needs(cls);
+            Set<String> needed = new java.util.HashSet<>();
+            needs.forEach(n -> needed.add(n.action()));
+            for (Map<String, Object> s : statements) {
+                for (Object a : list(s.get("Action"))) {
+                    String action = a.toString();
+                    boolean service = action.startsWith("dynamodb:") || action.startsWith("sns:") || action.startsWith("states:")
+                            || action.startsWith("events:") || action.startsWith("sqs:") || action.startsWith("lambda:");
+                    if (service && !needed.contains(action)) {
+                        out.add(id + ": statement " + s.get("Sid") + " grants " + action + ", which its handler's code never calls");
+                    }
+                }
+            }
+            for (CodeFacts.Need need : needs) {
                 Object target = env.get(CodeFacts.envName(need.configKey()));
                 if (target == null) {
                     out.add(id + ": " + need.where() + " calls " + need.action() + " on " + need.configKey()

@@ -74,6 +74,15 @@ class TemplateTest {
     }
 
     @Test
+    void anActionTheCodeNeverCallsIsCaught(@TempDir Path dir) throws Exception {
+        String broken = text.replace("Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:UpdateItem]\n",
+                "Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:DeleteTable]\n");
+        assertThat(broken).isNotEqualTo(text);
+        assertThat(lint(broken, dir).permissions(code)).singleElement().asString()
+                .contains("EscalationRecheckFunction").contains("dynamodb:DeleteTable").contains("never calls");
+    }
+
+    @Test
     void aPermissionOnTheWrongResourceIsCaught(@TempDir Path dir) throws Exception {
         String broken = text.replace("Resource: [!Ref NotificationsTopic, !Ref OperationsTopic]", "Resource: [!Ref NotificationsTopic]");
         assertThat(broken).isNotEqualTo(text);
