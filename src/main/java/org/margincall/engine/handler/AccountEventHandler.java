@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jboss.logging.Logger;
 import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
-import org.margincall.engine.adapter.dynamodb.UnknownVenueException;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Decimals;
 import org.margincall.engine.domain.InvalidInputException;
@@ -54,15 +53,7 @@ public class AccountEventHandler implements RequestHandler<EventBridgeEvent, Eve
 
     @Override
     public EventResult handleRequest(EventBridgeEvent event, Context context) {
-        try {
-            return EventResult.of(service.onAccountEvent(config.venueId(), parse(event)));
-        } catch (InvalidInputException | UnknownVenueException e) {
-            metrics.count(EngineMetrics.EVENTS_REJECTED);
-            LOG.warnf("account event %s rejected: %s", event == null ? null : event.id(), e.getMessage());
-            return EventResult.rejected(e.getMessage());
-        } finally {
-            metrics.flush();
-        }
+        return EventResult.handle(event, "account", metrics, LOG, () -> service.onAccountEvent(config.venueId(), parse(event)));
     }
 
     static MarginService.AccountChange parse(EventBridgeEvent event) {

@@ -14,7 +14,6 @@ import jakarta.inject.Named;
 import java.time.Instant;
 import org.jboss.logging.Logger;
 import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
-import org.margincall.engine.adapter.dynamodb.UnknownVenueException;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Decimals;
 import org.margincall.engine.domain.InvalidInputException;
@@ -38,16 +37,7 @@ public class PriceEventHandler implements RequestHandler<EventBridgeEvent, Event
 
     @Override
     public EventResult handleRequest(EventBridgeEvent event, Context context) {
-        try {
-            MarginService.PriceUpdate update = parse(event);
-            return EventResult.of(service.onPrice(config.venueId(), update));
-        } catch (InvalidInputException | UnknownVenueException e) {
-            metrics.count(EngineMetrics.EVENTS_REJECTED);
-            LOG.warnf("price event %s rejected: %s", event == null ? null : event.id(), e.getMessage());
-            return EventResult.rejected(e.getMessage());
-        } finally {
-            metrics.flush();
-        }
+        return EventResult.handle(event, "price", metrics, LOG, () -> service.onPrice(config.venueId(), parse(event)));
     }
 
     static MarginService.PriceUpdate parse(EventBridgeEvent event) {

@@ -19,7 +19,6 @@ import org.margincall.engine.local.LocalStack;
 import org.margincall.engine.local.LocalStackResource;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Test data on the stand-ins: every test gets its own instrument and accounts (ids carry a
@@ -92,13 +91,7 @@ public final class EngineFixture {
         public Subscriber(String filterPolicy) {
             LocalStack stack = LocalStack.shared();
             sqs = stack.sqs();
-            url = sqs.createQueue(b -> b.queueName("n-" + UUID.randomUUID())).queueUrl();
-            String arn = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
-                    .attributes().get(QueueAttributeName.QUEUE_ARN);
-            Map<String, String> attrs = filterPolicy == null ? Map.of("RawMessageDelivery", "true")
-                    : Map.of("RawMessageDelivery", "true", "FilterPolicy", filterPolicy);
-            stack.sns().subscribe(b -> b.topicArn(stack.resource("NotificationsTopic", "arn")).protocol("sqs")
-                    .endpoint(arn).attributes(attrs));
+            url = stack.subscribedQueue("NotificationsTopic", filterPolicy);
         }
 
         /** Bodies received until the queue has been quiet for a second, in receive order. */

@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -32,7 +31,6 @@ import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sfn.model.DescribeExecutionResponse;
 import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * SPEC §3.4, §5.2, §5.3 on the stand-ins: escalations run by the state machine in the Step
@@ -213,11 +211,7 @@ class EscalationClockTest {
         Account broken = f.account("broken", "1471");
         EngineFixture.Subscriber sub = new EngineFixture.Subscriber(null);
         SqsClient sqs = stack.sqs();
-        String ops = sqs.createQueue(b -> b.queueName("ops-" + UUID.randomUUID())).queueUrl();
-        String opsArn = sqs.getQueueAttributes(b -> b.queueUrl(ops).attributeNames(QueueAttributeName.QUEUE_ARN))
-                .attributes().get(QueueAttributeName.QUEUE_ARN);
-        stack.sns().subscribe(b -> b.topicArn(stack.resource("OperationsTopic", "arn")).protocol("sqs").endpoint(opsArn)
-                .attributes(Map.of("RawMessageDelivery", "true")));
+        String ops = stack.subscribedQueue("OperationsTopic", null);
         price("40000", t0, 1);
         List<JsonNode> calls = sub.drain(f);
         String flaky = calls.stream().filter(n -> n.get("accountId").asText().startsWith("flaky")).findFirst().orElseThrow()
@@ -246,11 +240,7 @@ class EscalationClockTest {
         Account a = f.account("lost", "1470");
         EngineFixture.Subscriber sub = new EngineFixture.Subscriber(null);
         SqsClient sqs = stack.sqs();
-        String ops = sqs.createQueue(b -> b.queueName("stale-" + UUID.randomUUID())).queueUrl();
-        String opsArn = sqs.getQueueAttributes(b -> b.queueUrl(ops).attributeNames(QueueAttributeName.QUEUE_ARN))
-                .attributes().get(QueueAttributeName.QUEUE_ARN);
-        stack.sns().subscribe(b -> b.topicArn(stack.resource("OperationsTopic", "arn")).protocol("sqs").endpoint(opsArn)
-                .attributes(Map.of("RawMessageDelivery", "true", "FilterPolicy", "{\"type\":[\"PRICE_FEED_STALE\"]}")));
+        String ops = stack.subscribedQueue("OperationsTopic", "{\"type\":[\"PRICE_FEED_STALE\"]}");
         // The price lands but its event is lost before anyone is evaluated.
         venues.storeIfNewer(LocalStackResource.VENUE, f.instrument, new BigDecimal("40000"), t0.toString(), t0.toEpochMilli(),
                 1, "test");

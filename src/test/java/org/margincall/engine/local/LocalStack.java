@@ -68,6 +68,22 @@ public final class LocalStack {
         return process.resource(logicalId, field);
     }
 
+    /**
+     * A fresh SQS queue subscribed to a topic of the template with raw delivery and an optional
+     * filter policy, as a venue would subscribe; returns the queue URL.
+     */
+    public String subscribedQueue(String topicLogicalId, String filterPolicy) {
+        SqsClient sqs = sqs();
+        String url = sqs.createQueue(b -> b.queueName("sub-" + java.util.UUID.randomUUID())).queueUrl();
+        String arn = sqs.getQueueAttributes(b -> b.queueUrl(url)
+                .attributeNames(software.amazon.awssdk.services.sqs.model.QueueAttributeName.QUEUE_ARN))
+                .attributes().get(software.amazon.awssdk.services.sqs.model.QueueAttributeName.QUEUE_ARN);
+        Map<String, String> attrs = filterPolicy == null ? Map.of("RawMessageDelivery", "true")
+                : Map.of("RawMessageDelivery", "true", "FilterPolicy", filterPolicy);
+        sns().subscribe(b -> b.topicArn(resource(topicLogicalId, "arn")).protocol("sqs").endpoint(arn).attributes(attrs));
+        return url;
+    }
+
     public DynamoDbClient dynamoDb() {
         return DynamoDbClient.builder().endpointOverride(URI.create(endpoint("DYNAMODB_ENDPOINT")))
                 .region(Region.US_EAST_1).credentialsProvider(credentials()).httpClient(UrlConnectionHttpClient.create()).build();

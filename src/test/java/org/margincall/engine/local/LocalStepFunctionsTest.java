@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,7 +21,6 @@ import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
 import software.amazon.awssdk.services.sfn.model.HistoryEvent;
 import software.amazon.awssdk.services.sfn.model.HistoryEventType;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * The escalation state machine from infra/statemachine, created from template.yaml in the local
@@ -127,11 +125,7 @@ class LocalStepFunctionsTest {
         Instant t0 = Instant.parse("2026-02-04T00:00:00Z");
         stack.setClock(t0);
         SqsClient sqs = stack.sqs();
-        String queue = sqs.createQueue(b -> b.queueName("ops-" + UUID.randomUUID())).queueUrl();
-        String queueArn = sqs.getQueueAttributes(b -> b.queueUrl(queue).attributeNames(QueueAttributeName.QUEUE_ARN))
-                .attributes().get(QueueAttributeName.QUEUE_ARN);
-        stack.sns().subscribe(b -> b.topicArn(stack.resource("OperationsTopic", "arn")).protocol("sqs").endpoint(queueArn)
-                .attributes(Map.of("RawMessageDelivery", "true")));
+        String queue = stack.subscribedQueue("OperationsTopic", null);
         AtomicInteger attempts = new AtomicInteger();
         recheck = payload -> {
             attempts.incrementAndGet();
