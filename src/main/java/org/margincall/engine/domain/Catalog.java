@@ -100,8 +100,4 @@ public final class Catalog {
         }
         return a;
     }
-
-    public Catalog withVenue(Venue other) {
-        return new Catalog(other, List.of(bySlot), List.copyOf(assets.values()));
-    }
 }

@@ -31,10 +31,6 @@ public final class Decimals {
         return value;
     }
 
-    public static BigDecimal parseOptional(String field, String text) {
-        return text == null ? null : parse(field, text);
-    }
-
     public static BigDecimal positive(String field, BigDecimal value) {
         requirePresent(field, value);
         if (value.signum() <= 0) {
@@ -54,14 +50,6 @@ public final class Decimals {
     public static BigDecimal requirePresent(String field, BigDecimal value) {
         if (value == null) {
             throw new InvalidInputException(field, null, "is required");
-        }
-        return value;
-    }
-
-    /** Rejects a double that is NaN or infinite, for the rare inputs that arrive as JSON numbers. */
-    public static double finite(String field, double value) {
-        if (!Double.isFinite(value)) {
-            throw new InvalidInputException(field, value, "must be a finite number");
         }
         return value;
     }

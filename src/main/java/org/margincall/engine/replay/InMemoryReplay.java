@@ -181,9 +181,4 @@ public final class InMemoryReplay {
             schedule(s, timer.call(), EscalationStep.FINAL_NOTICE_EXPIRED, timer.call().finalDeadline());
         }
     }
-
-    /** Current stored state of each sub-account, for summaries. */
-    public Map<String, MarginState> states() {
-        return Map.copyOf(states);
-    }
 }
