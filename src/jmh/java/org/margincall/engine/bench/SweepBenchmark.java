@@ -87,7 +87,7 @@ public final class SweepBenchmark {
         for (int r = 1; r <= rounds; r++) {
             AtomicInteger scanned = new AtomicInteger();
             long t0 = System.nanoTime();
-            accounts.scanAll("bench", config.sweepSegments(), a -> scanned.incrementAndGet());
+            accounts.scanAll("bench", config.sweepSegments(), page -> scanned.addAndGet(page.size()));
             double scanMs = (System.nanoTime() - t0) / 1e6;
             long t1 = System.nanoTime();
             MarginService.SweepOutcome o = service.sweep("bench", Instant.now());

@@ -63,7 +63,7 @@ public final class MarginDecider {
                 w.send(NotificationType.LEVEL_IMPROVED, Reason.RATIO, old);
             }
         }
-        if (remind && w.notices.isEmpty() && w.callOpen && !at.isBefore(w.lastNoticeAt.plusSeconds(venue.reminderSeconds()))) {
+        if (remind && w.notices.isEmpty() && reminderDue(w.callOpen, w.lastNoticeAt, at)) {
             w.send(NotificationType.REMINDER, Reason.DEADLINE, w.level);
         }
         return w.decision(w.callOpen);
@@ -108,6 +108,15 @@ public final class MarginDecider {
         List<Notice> notices = new ArrayList<>(ratio.notices());
         notices.addAll(clock.notices());
         return new Decision(clock.next(), List.copyOf(notices), ratio.escalation(), clock.continueEscalation());
+    }
+
+    /** Whether a stored state owes a reminder at {@code at} (SPEC §3.3): a call open since its last notice. */
+    public boolean reminderDue(MarginState s, Instant at) {
+        return reminderDue(s.callOpen(), s.lastNoticeAt(), at);
+    }
+
+    private boolean reminderDue(boolean callOpen, Instant lastNoticeAt, Instant at) {
+        return callOpen && !at.isBefore(lastNoticeAt.plusSeconds(venue.reminderSeconds()));
     }
 
     /** When the open call's next clock step falls due (SPEC §6 {@code deadline}), or null. */

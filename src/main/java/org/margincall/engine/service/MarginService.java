@@ -39,6 +39,7 @@ import org.margincall.engine.domain.EscalationStep;
 import org.margincall.engine.domain.Evaluation;
 import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.domain.Level;
+import org.margincall.engine.domain.MarginBook;
 import org.margincall.engine.domain.MarginDecider;
 import org.margincall.engine.domain.MarginEvaluator;
 import org.margincall.engine.domain.MarginKernel;
@@ -281,12 +282,22 @@ public class MarginService {
         Trigger trigger = Trigger.sweep(now);
         Tally t = new Tally();
         AtomicInteger scanned = new AtomicInteger();
-        accounts.scanAll(venueId, config.sweepSegments(), a -> {
-            scanned.incrementAndGet();
-            transact(snap, a, current -> Optional.of(new Plan(current.account(), null, 0, sub -> true,
-                    evaluation(now, trigger), trigger)), t);
+        MarginDecider decider = new MarginDecider(snap.catalog().venue());
+        List<String> owing = java.util.Collections.synchronizedList(new ArrayList<>());
+        accounts.scanAll(venueId, config.sweepSegments(), page -> {
+            scanned.addAndGet(page.size());
+            for (StoredAccount a : page) {
+                if (!a.outbox().isEmpty() || !a.escalations().isEmpty()) {
+                    owing.add(a.account().accountId());
+                }
+            }
+            for (StoredAccount a : dueForDecision(snap, decider, page, now)) {
+                transact(snap, a, current -> Optional.of(new Plan(current.account(), null, 0, sub -> true,
+                        evaluation(now, trigger), trigger)), t);
+            }
         });
-        int pending = flushPending(venueId);
+        // What the scan saw still owed (decisions above deliver their own at once); re-read for claims.
+        int pending = flush(venueId, accounts.getAll(venueId, owing));
         List<String> stale = new ArrayList<>();
         long limit = snap.catalog().venue().stalePriceSeconds() * 1000;
         snap.stamps().forEach((instrument, stamp) -> {
@@ -312,6 +323,41 @@ public class MarginService {
             }
         });
         return new SweepOutcome(scanned.get(), t.transitions.get(), t.notifications.get(), pending, stale);
+    }
+
+    /**
+     * The accounts of a scanned page that the sweep must decide on: a sub-account whose level
+     * (with hysteresis) differs from the stored one, or whose open call owes a reminder. The
+     * page is screened in one pass of the kernel over a {@link MarginBook}; the rest, almost all
+     * of them on a quiet minute, need nothing.
+     */
+    private static List<StoredAccount> dueForDecision(VenueStore.Snapshot snap, MarginDecider decider,
+                                                      List<StoredAccount> page, Instant now) {
+        List<SubAccount> subs = new ArrayList<>();
+        List<StoredAccount> owners = new ArrayList<>();
+        for (StoredAccount a : page) {
+            for (SubAccount sub : SubAccount.of(snap.catalog(), a.account())) {
+                if (sub.markable(snap.marks())) {
+                    subs.add(sub);
+                    owners.add(a);
+                }
+            }
+        }
+        Level[] stored = new Level[subs.size()];
+        for (int i = 0; i < stored.length; i++) {
+            stored[i] = owners.get(i).state(subs.get(i).id()).level();
+        }
+        Level[] current = new Level[subs.size()];
+        new MarginBook(subs).levels(snap.marks(), stored, current);
+        List<StoredAccount> due = new ArrayList<>();
+        for (int i = 0; i < stored.length; i++) {
+            StoredAccount owner = owners.get(i);
+            boolean listed = !due.isEmpty() && due.get(due.size() - 1) == owner; // an account's subs are adjacent
+            if (!listed && (current[i] != stored[i] || decider.reminderDue(owner.state(subs.get(i).id()), now))) {
+                due.add(owner);
+            }
+        }
+        return due;
     }
 
     // ---- the one transaction shape every path shares ----
@@ -446,8 +492,12 @@ public class MarginService {
      * Returns how many notifications went out.
      */
     public int flushPending(String venueId) {
+        return flush(venueId, accounts.withPendingWork(venueId));
+    }
+
+    private int flush(String venueId, List<StoredAccount> owing) {
         int published = 0;
-        for (StoredAccount a : accounts.withPendingWork(venueId)) {
+        for (StoredAccount a : owing) {
             String accountId = a.account().accountId();
             String claimant = instance + "-" + invocations.incrementAndGet();
             long now = clock.millis();

@@ -66,8 +66,8 @@ class TemplateTest {
 
     @Test
     void aMissingPermissionIsCaught(@TempDir Path dir) throws Exception {
-        String broken = text.replace("Action: [dynamodb:Scan, dynamodb:Query, dynamodb:GetItem, dynamodb:UpdateItem]",
-                "Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:UpdateItem]");
+        String broken = text.replace("Action: [dynamodb:Scan, dynamodb:Query, dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:UpdateItem]",
+                "Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:UpdateItem]");
         assertThat(broken).isNotEqualTo(text);
         assertThat(lint(broken, dir).permissions(code)).isNotEmpty()
                 .allSatisfy(p -> assertThat(p).contains("SweepFunction").contains("dynamodb:Scan"));

@@ -302,9 +302,9 @@ public class AccountStore {
 
     /**
      * Every account of a venue, read by {@code segments} parallel scan segments, each page handed
-     * to {@code each} on that segment's thread.
+     * to {@code page} on that segment's thread.
      */
-    public void scanAll(String venueId, int segments, java.util.function.Consumer<StoredAccount> each) {
+    public void scanAll(String venueId, int segments, java.util.function.Consumer<List<StoredAccount>> page) {
         List<CompletableFuture<Void>> parts = new ArrayList<>();
         for (int seg = 0; seg < segments; seg++) {
             int segment = seg;
@@ -318,7 +318,9 @@ public class AccountStore {
                         sc.exclusiveStartKey(start);
                     }
                     ScanResponse r = ddb.scan(sc.build());
-                    r.items().forEach(i -> each.accept(AccountCodec.decode(i)));
+                    List<StoredAccount> accounts = new ArrayList<>(r.items().size());
+                    r.items().forEach(i -> accounts.add(AccountCodec.decode(i)));
+                    page.accept(accounts);
                     start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
                 } while (start != null);
             }, pool));
