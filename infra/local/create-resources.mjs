@@ -422,21 +422,25 @@ function definitionFor(resolver, item, res, templateDir) {
   return substituted;
 }
 
-async function sfnCall(endpoint, op, body) {
+// One AWS JSON call to a facade; an error answer throws with its `__type` kept on `err.type`.
+async function awsJsonCall(endpoint, contentType, target, body) {
   const res = await fetch(endpoint, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AWSStepFunctions.${op}` },
+    headers: { 'content-type': contentType, 'x-amz-target': target },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
   const out = await res.json();
   if (res.status !== 200) {
-    const err = new Error(`${op}: ${out.__type}: ${out.message}`);
+    const err = new Error(`${target}: ${out.__type}: ${out.message}`);
     err.type = out.__type;
     throw err;
   }
   return out;
 }
+
+const sfnCall = (endpoint, op, body) => awsJsonCall(endpoint, 'application/x-amz-json-1.0', `AWSStepFunctions.${op}`, body);
+const eventsCall = (endpoint, op, body) => awsJsonCall(endpoint, 'application/x-amz-json-1.1', `AWSEvents.${op}`, body);
 
 async function createStateMachine(endpoint, resolver, item, res, templateDir) {
   const definition = definitionFor(resolver, item, res, templateDir);
@@ -452,22 +456,6 @@ async function createStateMachine(endpoint, resolver, item, res, templateDir) {
     await sfnCall(endpoint, 'UpdateStateMachine', { stateMachineArn: item.arn, definition, roleArn });
     return 'updated';
   }
-}
-
-async function eventsCall(endpoint, op, body) {
-  const res = await fetch(endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSEvents.${op}` },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const out = await res.json();
-  if (res.status !== 200) {
-    const err = new Error(`${op}: ${out.__type}: ${out.message}`);
-    err.type = out.__type;
-    throw err;
-  }
-  return out;
 }
 
 async function createEventBus(endpoint, item) {

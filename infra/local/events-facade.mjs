@@ -13,6 +13,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { PatternError, matches, parsePattern } from './lib/event-pattern.mjs';
+import { ApiError, awsJsonService } from './lib/aws-json.mjs';
 import { HOST, announce, describeListenError, exitOnSignals, fail, parseArgs, portFromArgs } from './lib/serve.mjs';
 
 const NAME = 'events-facade';
@@ -32,14 +33,6 @@ const config = {
 const buses = new Map(); // name -> { name, arn, description, creationTime }
 const rules = new Map(); // `${bus}\n${name}` -> rule record
 const events = []; // admin records, arrival order
-
-class ApiError extends Error {
-  constructor(type, message, status = 400) {
-    super(message);
-    this.type = type;
-    this.status = status;
-  }
-}
 
 const busArn = (name) => `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${name}`;
 const ruleArn = (bus, name) => `arn:aws:events:${REGION}:${ACCOUNT}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`;
@@ -495,65 +488,14 @@ const admin = {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-function send(res, status, body, contentType = CONTENT_TYPE, headers = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': contentType,
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
-    ...headers,
-  });
-  res.end(text);
-}
-
-function sendError(res, err, contentType) {
-  if (err instanceof ApiError) {
-    return send(res, err.status, { __type: err.type, message: err.message }, contentType, { 'x-amzn-errortype': err.type });
-  }
-  process.stderr.write(`${NAME}: internal error: ${err?.stack ?? err}\n`);
-  return send(res, 500, { __type: 'InternalException', message: String(err?.message ?? err) }, contentType);
-}
-
-async function readBody(req) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    const body = JSON.parse(text);
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error('body must be a JSON object');
-    return body;
-  } catch (err) {
-    throw new ApiError('SerializationException', `request body is not a JSON object: ${err.message}`);
-  }
-}
-
-async function handle(req, res) {
-  const url = new URL(req.url, `http://${HOST}`);
-  if (url.pathname.startsWith('/_admin/')) {
-    try {
-      const route = admin[`${req.method} ${url.pathname}`];
-      if (!route) throw new ApiError('NotFound', `no admin route ${req.method} ${url.pathname}`, 404);
-      const body = req.method === 'POST' ? await readBody(req) : {};
-      send(res, 200, await route(body, url.searchParams), 'application/json');
-    } catch (err) {
-      sendError(res, err, 'application/json');
-    }
-    return;
-  }
-  try {
-    const target = req.headers['x-amz-target'];
-    if (req.method !== 'POST' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) {
-      throw new ApiError('UnknownOperationException', `expected POST / with X-Amz-Target: ${TARGET_PREFIX}<Operation>`);
-    }
-    const op = Object.hasOwn(operations, target.slice(TARGET_PREFIX.length)) ? operations[target.slice(TARGET_PREFIX.length)] : undefined;
-    if (!op) throw new ApiError('UnknownOperationException', `operation ${target} is not supported by the local facade`);
-    const body = await readBody(req);
-    send(res, 200, await op(body));
-  } catch (err) {
-    sendError(res, err);
-  }
-}
+const { handle, sendError } = awsJsonService({
+  name: NAME,
+  targetPrefix: TARGET_PREFIX,
+  contentType: CONTENT_TYPE,
+  operations,
+  admin,
+  internalErrorType: 'InternalException',
+});
 
 // ---------------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ import {
   readPath,
   runtimeError,
 } from './lib/tasks.mjs';
+import { ApiError, awsJsonService } from './lib/aws-json.mjs';
 import { HOST, announce, describeListenError, exitOnSignals, fail, parseArgs, portFromArgs } from './lib/serve.mjs';
 
 const require = createRequire(import.meta.url);
@@ -58,14 +59,6 @@ const running = new Set(); // execution records with status RUNNING
 // ---------------------------------------------------------------------------------------------
 // Errors in the shape the AWS SDKs map to typed exceptions (e.g. "ExecutionAlreadyExists" ->
 // ExecutionAlreadyExistsException in the Java SDK v2).
-
-class ApiError extends Error {
-  constructor(type, message, status = 400) {
-    super(message);
-    this.type = type;
-    this.status = status;
-  }
-}
 
 const smArn = (name) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`;
 const execArn = (smName, name) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:${smName}:${name}`;
@@ -751,70 +744,15 @@ const admin = {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-function send(res, status, body, contentType = 'application/x-amz-json-1.0', headers = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': contentType,
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
-    ...headers,
-  });
-  res.end(text);
-}
-
-function sendError(res, err, contentType) {
-  if (err instanceof ApiError) {
-    return send(res, err.status, { __type: err.type, message: err.message, ...(err.extra ?? {}) }, contentType, {
-      'x-amzn-errortype': err.type,
-    });
-  }
-  if (err instanceof ClockError) {
-    return send(res, err.status, { __type: 'ValidationException', message: err.message }, contentType);
-  }
-  process.stderr.write(`${NAME}: internal error: ${err?.stack ?? err}\n`);
-  return send(res, 500, { __type: 'InternalServerError', message: String(err?.message ?? err) }, contentType);
-}
-
-async function readBody(req) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    const body = JSON.parse(text);
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error('body must be a JSON object');
-    return body;
-  } catch (err) {
-    throw new ApiError('SerializationException', `request body is not a JSON object: ${err.message}`);
-  }
-}
-
-async function handle(req, res) {
-  const url = new URL(req.url, `http://${HOST}`);
-  if (url.pathname.startsWith('/_admin/')) {
-    try {
-      const route = admin[`${req.method} ${url.pathname}`];
-      if (!route) throw new ApiError('NotFound', `no admin route ${req.method} ${url.pathname}`, 404);
-      const body = req.method === 'POST' ? await readBody(req) : {};
-      send(res, 200, await route(body, url.searchParams), 'application/json');
-    } catch (err) {
-      sendError(res, err, 'application/json');
-    }
-    return;
-  }
-  try {
-    const target = req.headers['x-amz-target'];
-    if (req.method !== 'POST' || typeof target !== 'string' || !target.startsWith('AWSStepFunctions.')) {
-      throw new ApiError('UnknownOperationException', 'expected POST / with X-Amz-Target: AWSStepFunctions.<Operation>');
-    }
-    const op = operations[target.slice('AWSStepFunctions.'.length)];
-    if (!op) throw new ApiError('UnknownOperationException', `operation ${target} is not supported by the local facade`);
-    const body = await readBody(req);
-    send(res, 200, op(body));
-  } catch (err) {
-    sendError(res, err);
-  }
-}
+const { handle, sendError } = awsJsonService({
+  name: NAME,
+  targetPrefix: 'AWSStepFunctions.',
+  contentType: 'application/x-amz-json-1.0',
+  operations,
+  admin,
+  mapError: (err) => (err instanceof ClockError ? new ApiError('ValidationException', err.message, err.status) : undefined),
+  internalErrorType: 'InternalServerError',
+});
 
 function positiveNumber(value, fallback, what) {
   if (value === undefined || value === null || value === '') return fallback;

@@ -5,7 +5,6 @@ import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * Full evaluation of a sub-account (SPEC §2–§4): the kernel's level plus the figures a
@@ -202,15 +201,5 @@ public final class MarginEvaluator {
         }
         boolean last = k == tiers.size() - 1;
         return last ? notional.compareTo(cap) < 0 : notional.compareTo(cap.add(slack)) < 0;
-    }
-
-    /** Figures of every sub-account of an account, cross first; stored levels by sub-account id. */
-    public static List<Evaluation> evaluateAll(List<SubAccount> subs, Marks marks, Function<String, Level> stored) {
-        List<Evaluation> out = new ArrayList<>(subs.size());
-        for (SubAccount s : subs) {
-            Level l = stored.apply(s.id());
-            out.add(evaluate(s, marks, l == null ? Level.HEALTHY : l));
-        }
-        return out;
     }
 }
