@@ -15,7 +15,7 @@ public record Notification(String schemaVersion, String notificationId, String t
                            String accountId, String isolatedInstrument, String episodeId, String callId, int step,
                            String level, String previousLevel, Double collateralRatio, String equity,
                            String maintenanceMargin, String requiredDeposit, String minimumDeposit,
-                           BigDecimal reduceFraction, List<PositionLine> positions, TriggerLine trigger,
+                           double reduceFraction, List<PositionLine> positions, TriggerLine trigger,
                            String evaluatedAt, String deadline) {
     public static final String SCHEMA_VERSION = "1";
 
@@ -36,14 +36,16 @@ public record Notification(String schemaVersion, String notificationId, String t
                     plain(p.liquidationPrice()), plain(p.warningPrice())));
         }
         TriggerLine trigger = new TriggerLine(t.kind().name(), t.instrument(), plain(t.price()),
-                t.timestamp() == null ? null : t.timestamp().toString(),
+                Timestamps.format(t.timestamp()),
                 t.kind() == Trigger.Kind.PRICE ? t.sequence() : null, t.eventId());
         return new Notification(SCHEMA_VERSION, n.notificationId(), n.type().name(), n.reason().name(), venueId,
                 e.accountId(), e.isolatedInstrument(), n.episodeId(), n.callId(), n.step(), n.level().name(),
                 n.previousLevel().name(), e.collateralRatio(),
                 e.equity().setScale(2, RoundingMode.HALF_UP).toPlainString(),
                 e.maintenanceMargin().setScale(2, RoundingMode.HALF_UP).toPlainString(),
-                e.requiredDeposit().toPlainString(), e.minimumDeposit().toPlainString(), e.reduceFraction(),
+                e.requiredDeposit().toPlainString(), e.minimumDeposit().toPlainString(),
+                // a JSON number written as a double, so every path that re-reads a body writes it alike
+                e.reduceFraction().doubleValue(),
                 List.copyOf(lines), trigger, iso(n.at()), iso(n.deadline()));
     }
 
@@ -52,6 +54,6 @@ public record Notification(String schemaVersion, String notificationId, String t
     }
 
     private static String iso(Instant i) {
-        return i == null ? null : i.toString();
+        return Timestamps.format(i);
     }
 }

@@ -1,5 +1,6 @@
 package org.margincall.engine.handler;
 
+import org.margincall.engine.domain.Timestamps;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
@@ -53,12 +54,7 @@ public class RecheckHandler implements RequestHandler<RecheckHandler.Request, Re
             } catch (IllegalArgumentException e) {
                 throw new InvalidInputException("step", r.step(), "must be GRACE_EXPIRED or FINAL_NOTICE_EXPIRED");
             }
-            Instant at;
-            try {
-                at = Instant.parse(require("at", r.at()));
-            } catch (DateTimeParseException e) {
-                throw new InvalidInputException("at", r.at(), "is not an ISO-8601 instant");
-            }
+            Instant at = Timestamps.parse("at", require("at", r.at()));
             MarginService.RecheckOutcome o = service.recheck(r.venueId(), r.accountId(), r.subAccount(), r.callId(), step, at);
             return new Response(o.continueEscalation(), r.callId(), o.level() == null ? null : o.level().name(),
                     o.notifications());

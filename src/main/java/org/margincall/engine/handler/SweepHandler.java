@@ -1,5 +1,6 @@
 package org.margincall.engine.handler;
 
+import org.margincall.engine.domain.Timestamps;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
@@ -48,14 +49,10 @@ public class SweepHandler implements RequestHandler<SweepHandler.Request, SweepH
         try {
             Instant now = clock.instant();
             if (r != null && r.scheduledTime() != null) {
-                try {
-                    now = Instant.parse(r.scheduledTime());
-                } catch (DateTimeParseException e) {
-                    throw new InvalidInputException("scheduledTime", r.scheduledTime(), "is not an ISO-8601 instant");
-                }
+                now = Timestamps.parse("scheduledTime", r.scheduledTime());
             }
             MarginService.SweepOutcome o = service.sweep(config.venueId(), now);
-            return new Response(now.toString(), o.accountsScanned(), o.transitions(), o.notifications(),
+            return new Response(Timestamps.format(now), o.accountsScanned(), o.transitions(), o.notifications(),
                     o.pendingPublished(), o.stalePricesReported());
         } finally {
             metrics.flush();

@@ -1,5 +1,6 @@
 package org.margincall.engine.local;
 
+import org.margincall.engine.domain.Timestamps;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -191,13 +192,13 @@ public final class StackReplay {
     private EventResult feed(ScenarioEvent e, PriceEventHandler prices, AccountEventHandler accountEvents,
                              AccountStore accounts, VenueStore venues, String venueId, Map<String, Long> seqs) throws IOException {
         ObjectNode env = JSON.createObjectNode();
-        env.put("version", "0").put("id", "scenario-event-" + e.index()).put("time", e.at().toString())
+        env.put("version", "0").put("id", "scenario-event-" + e.index()).put("time", Timestamps.format(e.at()))
                 .put("account", "000000000000").put("region", "us-east-1");
         ObjectNode d = env.putObject("detail");
         if (e instanceof ScenarioEvent.Price p) {
             env.put("detail-type", "Price Update").put("source", "price.oracle");
             d.put("instrument", p.instrument()).put("markPrice", p.markPrice().toPlainString())
-                    .put("timestamp", p.at().toString()).put("sequence", p.sequence()).put("source", "scenario");
+                    .put("timestamp", Timestamps.format(p.at())).put("sequence", p.sequence()).put("source", "scenario");
             if (p.indexPrice() != null) {
                 d.put("indexPrice", p.indexPrice().toPlainString());
             }
@@ -208,7 +209,7 @@ public final class StackReplay {
         Account current = accounts.get(venueId, accountId).orElseThrow().account();
         long seq = seqs.merge(accountId, 1L, Long::sum);
         env.put("source", "venue.accounts");
-        d.put("accountId", accountId).put("sequence", seq).put("timestamp", e.at().toString());
+        d.put("accountId", accountId).put("sequence", seq).put("timestamp", Timestamps.format(e.at()));
         if (e instanceof ScenarioEvent.Deposit dep) {
             env.put("detail-type", "Collateral Changed");
             Account next = current.deposit(dep.asset(), dep.amount());

@@ -1,5 +1,6 @@
 package org.margincall.engine.replay;
 
+import org.margincall.engine.domain.Timestamps;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedWriter;
@@ -106,7 +107,7 @@ public final class ReplayMain {
      */
     public static List<JsonNode> deterministicOrder(List<JsonNode> received) {
         List<JsonNode> sorted = new ArrayList<>(received);
-        sorted.sort(Comparator.comparing((JsonNode n) -> n.get("evaluatedAt").asText())
+        sorted.sort(Comparator.comparing((JsonNode n) -> n.get("evaluatedAt").asText(), Timestamps.BY_INSTANT)
                 .thenComparing(n -> n.get("accountId").asText())
                 .thenComparing(n -> n.get("isolatedInstrument").isNull() ? "" : n.get("isolatedInstrument").asText()));
         return sorted;

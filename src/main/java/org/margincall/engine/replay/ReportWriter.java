@@ -26,10 +26,19 @@ public final class ReportWriter {
     private static final int PAD_T = 14;
     private static final int PAD_B = 26;
     private static final double RATIO_CAP = 3.0;
-    private static final Map<String, String> COLORS = Map.of(
-            "MARGIN_WARNING", "#d4a017", "MARGIN_CALL", "#e67e22", "FINAL_NOTICE", "#c0392b",
-            "LIQUIDATION_HANDOFF", "#6c0a0a", "MARGIN_CALL_CURED", "#27ae60", "WARNING_CLEARED", "#2ecc71",
-            "LEVEL_IMPROVED", "#16a085", "REMINDER", "#7f8c8d");
+    /** Colour per notice type, in severity order (the legend's order: fixed, so the page is byte-identical). */
+    private static final Map<String, String> COLORS = orderedColors(
+            "LIQUIDATION_HANDOFF", "#6c0a0a", "FINAL_NOTICE", "#c0392b", "MARGIN_CALL", "#e67e22",
+            "MARGIN_WARNING", "#d4a017", "REMINDER", "#7f8c8d", "LEVEL_IMPROVED", "#16a085",
+            "MARGIN_CALL_CURED", "#27ae60", "WARNING_CLEARED", "#2ecc71");
+
+    private static Map<String, String> orderedColors(String... typeColor) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < typeColor.length; i += 2) {
+            m.put(typeColor[i], typeColor[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     private ReportWriter() {
     }

@@ -1,5 +1,6 @@
 package org.margincall.engine.scenario;
 
+import org.margincall.engine.domain.Timestamps;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import org.margincall.engine.domain.Decimals;
@@ -78,12 +79,7 @@ public final class JsonFields {
 
     /** A required ISO-8601 instant field. */
     public static java.time.Instant instant(JsonNode node, String path, String name) {
-        String text = text(node, path, name);
-        try {
-            return java.time.Instant.parse(text);
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new InvalidInputException(path + "." + name, text, "is not an ISO-8601 instant");
-        }
+        return Timestamps.parse(path + "." + name, text(node, path, name));
     }
 
     /** A required whole number of at least {@code min}. */

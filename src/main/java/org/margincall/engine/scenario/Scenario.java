@@ -1,5 +1,6 @@
 package org.margincall.engine.scenario;
 
+import org.margincall.engine.domain.Timestamps;
 import static org.margincall.engine.scenario.JsonFields.array;
 import static org.margincall.engine.scenario.JsonFields.decimal;
 import static org.margincall.engine.scenario.JsonFields.optionalDecimal;
@@ -129,10 +130,6 @@ public record Scenario(Catalog catalog, List<Account> accounts, List<ScenarioEve
     }
 
     static Instant instant(String text, String field) {
-        try {
-            return Instant.parse(text);
-        } catch (DateTimeParseException ex) {
-            throw new InvalidInputException(field, text, "is not an ISO-8601 instant such as 2026-01-01T00:00:00Z");
-        }
+        return Timestamps.parse(field, text);
     }
 }

@@ -1,5 +1,6 @@
 package org.margincall.engine.service;
 
+import org.margincall.engine.domain.Timestamps;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -153,10 +154,10 @@ public class MarginService {
         VenueStore.Snapshot snap = venues.load(venueId);
         int slot = snap.catalog().slot("detail.instrument", p.instrument());
         if (p.timestamp().isAfter(clock.instant().plusSeconds(config.maxFutureSeconds()))) {
-            throw new InvalidInputException("detail.timestamp", p.timestamp().toString(),
+            throw new InvalidInputException("detail.timestamp", Timestamps.format(p.timestamp()),
                     "is more than " + config.maxFutureSeconds() + " s in the future");
         }
-        if (!venues.storeIfNewer(venueId, p.instrument(), p.markPrice(), p.timestamp().toString(),
+        if (!venues.storeIfNewer(venueId, p.instrument(), p.markPrice(), Timestamps.format(p.timestamp()),
                 p.timestamp().toEpochMilli(), p.sequence(), p.source())) {
             metrics.count(EngineMetrics.EVENTS_DUPLICATE);
             return new Outcome(Outcome.Status.DUPLICATE, "not newer than the stored price of " + p.instrument()
@@ -307,8 +308,8 @@ public class MarginService {
                 body.put("type", "PRICE_FEED_STALE");
                 body.put("venueId", venueId);
                 body.put("instrument", instrument);
-                body.put("lastPriceAt", Instant.ofEpochMilli(stamp.timestampMillis()).toString());
-                body.put("detectedAt", now.toString());
+                body.put("lastPriceAt", Timestamps.format(Instant.ofEpochMilli(stamp.timestampMillis())));
+                body.put("detectedAt", Timestamps.format(now));
                 body.put("stalePriceSeconds", snap.catalog().venue().stalePriceSeconds());
                 try {
                     operations.alert(venueId, "PRICE_FEED_STALE", body.toString());
@@ -527,9 +528,9 @@ public class MarginService {
         input.put("accountId", accountId);
         input.put("subAccount", e.subAccountId());
         input.put("callId", e.callId());
-        input.put("openedAt", e.openedAt().toString());
-        input.put("graceDeadline", e.graceDeadline().toString());
-        input.put("finalDeadline", e.finalDeadline().toString());
+        input.put("openedAt", Timestamps.format(e.openedAt()));
+        input.put("graceDeadline", Timestamps.format(e.graceDeadline()));
+        input.put("finalDeadline", Timestamps.format(e.finalDeadline()));
         return new PendingEscalation(e.callId(), e.executionName(), input.toString());
     }
 }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.margincall.engine.domain.Timestamps;
 import org.margincall.engine.adapter.dynamodb.AccountStore;
 import org.margincall.engine.adapter.dynamodb.VenueStore;
 import org.margincall.engine.domain.Account;
@@ -131,7 +132,7 @@ class EscalationClockTest {
         List<JsonNode> fin = sub.drain(f);
         assertThat(types(fin)).containsExactly("FINAL_NOTICE/DEADLINE");
         assertThat(fin.get(0).get("level").asText()).isEqualTo("MARGIN_CALL");
-        assertThat(fin.get(0).get("evaluatedAt").asText()).isEqualTo(t0.plusSeconds(600).toString());
+        assertThat(fin.get(0).get("evaluatedAt").asText()).isEqualTo(Timestamps.format(t0.plusSeconds(600)));
 
         stack.advanceClock(t0.plusSeconds(900));
         List<JsonNode> handoff = sub.drain(f);
@@ -197,7 +198,7 @@ class EscalationClockTest {
         assertThat(types(got)).containsExactly("MARGIN_CALL_CURED/RATIO", "MARGIN_CALL/RATIO");
         String second = got.get(1).get("callId").asText();
         assertThat(second).isNotEqualTo(first);
-        assertThat(got.get(1).get("deadline").asText()).isEqualTo(t0.plusSeconds(720).toString());
+        assertThat(got.get(1).get("deadline").asText()).isEqualTo(Timestamps.format(t0.plusSeconds(720)));
         stack.advanceClock(t0.plusSeconds(700));
         assertThat(execution(first).status()).isEqualTo(ExecutionStatus.SUCCEEDED);
         assertThat(sub.drain(f)).as("the second call's grace runs to t0+720").isEmpty();

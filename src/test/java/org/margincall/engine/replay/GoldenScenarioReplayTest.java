@@ -11,7 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.margincall.engine.domain.Notification;
 import org.margincall.engine.scenario.Scenario;
 
@@ -23,9 +24,16 @@ import org.margincall.engine.scenario.Scenario;
 class GoldenScenarioReplayTest {
     static final String DEFAULT = "../shared/golden/scenario-crash.json";
 
-    @Test
-    void crashScenarioYieldsTheExpectedNotices() throws IOException {
-        Path scenarioFile = Path.of(System.getProperty("golden.scenario", DEFAULT));
+    /** The golden scenarios this engine implements (-Dgolden.scenario=PATH runs any file of the same format). */
+    static List<String> scenarios() {
+        String one = System.getProperty("golden.scenario");
+        return one != null ? List.of(one) : List.of(DEFAULT, "../shared/golden/scenario-venue.json");
+    }
+
+    @ParameterizedTest
+    @MethodSource("scenarios")
+    void goldenScenarioYieldsTheExpectedNotices(String file) throws IOException {
+        Path scenarioFile = Path.of(file);
         Path expectedFile = Path.of(scenarioFile.toString().replace(".json", ".expected.jsonl"));
         assertThat(scenarioFile).as("golden scenario").isRegularFile();
         assertThat(expectedFile).as("golden expected notices").isRegularFile();

@@ -1,5 +1,6 @@
 package org.margincall.engine.adapter.dynamodb;
 
+import org.margincall.engine.domain.Timestamps;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -23,12 +24,12 @@ final class StateCodec {
         m.put("callNumber", AttributeValue.fromN(Integer.toString(s.callNumber())));
         m.put("callOpen", AttributeValue.fromBool(s.callOpen()));
         if (s.callOpenedAt() != null) {
-            m.put("callOpenedAt", AttributeValue.fromS(s.callOpenedAt().toString()));
+            m.put("callOpenedAt", AttributeValue.fromS(Timestamps.format(s.callOpenedAt())));
         }
         m.put("finalNoticeSent", AttributeValue.fromBool(s.finalNoticeSent()));
         m.put("handoffSent", AttributeValue.fromBool(s.handoffSent()));
         if (s.lastNoticeAt() != null) {
-            m.put("lastNoticeAt", AttributeValue.fromS(s.lastNoticeAt().toString()));
+            m.put("lastNoticeAt", AttributeValue.fromS(Timestamps.format(s.lastNoticeAt())));
         }
         m.put("callSteps", steps(s.callSteps()));
         m.put("episodeSteps", steps(s.episodeSteps()));
@@ -64,6 +65,6 @@ final class StateCodec {
 
     private static Instant instant(Map<String, AttributeValue> m, String k) {
         AttributeValue v = m.get(k);
-        return v == null ? null : Instant.parse(v.s());
+        return v == null ? null : Timestamps.parse("stored instant", v.s());
     }
 }
