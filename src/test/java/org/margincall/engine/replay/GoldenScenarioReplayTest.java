@@ -24,10 +24,9 @@ import org.margincall.engine.scenario.Scenario;
 class GoldenScenarioReplayTest {
     static final String DEFAULT = "../shared/golden/scenario-crash.json";
 
-    /** The golden scenarios this engine implements (-Dgolden.scenario=PATH runs any file of the same format). */
+    /** The golden scenarios this engine implements; {@code -Dgolden.scenarios=A,B} runs any files of the same format. */
     static List<String> scenarios() {
-        String one = System.getProperty("golden.scenario");
-        return one != null ? List.of(one) : List.of(DEFAULT, "../shared/golden/scenario-venue.json");
+        return List.of(System.getProperty("golden.scenarios", DEFAULT + ",../shared/golden/scenario-venue.json").split(","));
     }
 
     @ParameterizedTest
