@@ -21,11 +21,12 @@ for a in "$@"; do
 done
 cd "$root"
 bash infra/local/install.sh
-if [ ! -f target/classes/org/margincall/engine/replay/ReplayMain.class ] || [ ! -f target/runtime.classpath ] \
-   || [ -n "$(find src/main pom.xml -newer target/runtime.classpath -print -quit)" ]; then
+# The replay is local tooling (src/local/java): it lives on the test classpath, never in function.zip.
+if [ ! -f target/test-classes/org/margincall/engine/replay/ReplayMain.class ] || [ ! -f target/tooling.classpath ] \
+   || [ -n "$(find src/main src/local pom.xml -newer target/tooling.classpath -print -quit)" ]; then
   echo "building (first run or sources changed)..." >&2
-  mvn -B -q -DskipTests compile dependency:build-classpath -Dmdep.includeScope=runtime \
-      -Dmdep.outputFile=target/runtime.classpath >&2
-  touch target/runtime.classpath
+  mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+      -Dmdep.outputFile=target/tooling.classpath >&2
+  touch target/tooling.classpath
 fi
-exec java -cp "target/classes:$(cat target/runtime.classpath)" org.margincall.engine.replay.ReplayMain "${args[@]}"
+exec java -cp "target/test-classes:target/classes:$(cat target/tooling.classpath)" org.margincall.engine.replay.ReplayMain "${args[@]}"

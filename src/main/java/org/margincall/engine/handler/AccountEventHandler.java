@@ -1,11 +1,11 @@
 package org.margincall.engine.handler;
 
-import static org.margincall.engine.scenario.JsonFields.decimal;
-import static org.margincall.engine.scenario.JsonFields.decimalValue;
-import static org.margincall.engine.scenario.JsonFields.instant;
-import static org.margincall.engine.scenario.JsonFields.optionalDecimal;
-import static org.margincall.engine.scenario.JsonFields.text;
-import static org.margincall.engine.scenario.JsonFields.wholeNumber;
+import static org.margincall.engine.codec.JsonFields.decimal;
+import static org.margincall.engine.codec.JsonFields.decimalValue;
+import static org.margincall.engine.codec.JsonFields.instant;
+import static org.margincall.engine.codec.JsonFields.optionalDecimal;
+import static org.margincall.engine.codec.JsonFields.text;
+import static org.margincall.engine.codec.JsonFields.wholeNumber;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;

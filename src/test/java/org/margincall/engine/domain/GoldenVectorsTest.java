@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.margincall.engine.scenario.CatalogJson;
+import org.margincall.engine.codec.CatalogJson;
 
 /**
  * SPEC §8 golden vectors, computed independently with exact arithmetic. The file comes from the

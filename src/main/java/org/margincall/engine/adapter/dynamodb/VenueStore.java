@@ -12,7 +12,7 @@ import java.util.Map;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Catalog;
 import org.margincall.engine.domain.Marks;
-import org.margincall.engine.scenario.CatalogJson;
+import org.margincall.engine.codec.CatalogJson;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;

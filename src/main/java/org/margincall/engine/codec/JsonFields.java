@@ -1,4 +1,4 @@
-package org.margincall.engine.scenario;
+package org.margincall.engine.codec;
 
 import org.margincall.engine.domain.Timestamps;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,10 +1,10 @@
 package org.margincall.engine.scenario;
 
 import org.margincall.engine.domain.Timestamps;
-import static org.margincall.engine.scenario.JsonFields.array;
-import static org.margincall.engine.scenario.JsonFields.decimal;
-import static org.margincall.engine.scenario.JsonFields.optionalDecimal;
-import static org.margincall.engine.scenario.JsonFields.text;
+import static org.margincall.engine.codec.JsonFields.array;
+import static org.margincall.engine.codec.JsonFields.decimal;
+import static org.margincall.engine.codec.JsonFields.optionalDecimal;
+import static org.margincall.engine.codec.JsonFields.text;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.margincall.engine.codec.CatalogJson;
 import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.Catalog;
 import org.margincall.engine.domain.Decimals;

@@ -1,13 +1,13 @@
-package org.margincall.engine.scenario;
+package org.margincall.engine.codec;
 
-import static org.margincall.engine.scenario.JsonFields.array;
-import static org.margincall.engine.scenario.JsonFields.decimal;
-import static org.margincall.engine.scenario.JsonFields.decimalValue;
-import static org.margincall.engine.scenario.JsonFields.optionalDecimal;
-import static org.margincall.engine.scenario.JsonFields.optionalSeconds;
-import static org.margincall.engine.scenario.JsonFields.optionalText;
-import static org.margincall.engine.scenario.JsonFields.required;
-import static org.margincall.engine.scenario.JsonFields.text;
+import static org.margincall.engine.codec.JsonFields.array;
+import static org.margincall.engine.codec.JsonFields.decimal;
+import static org.margincall.engine.codec.JsonFields.decimalValue;
+import static org.margincall.engine.codec.JsonFields.optionalDecimal;
+import static org.margincall.engine.codec.JsonFields.optionalSeconds;
+import static org.margincall.engine.codec.JsonFields.optionalText;
+import static org.margincall.engine.codec.JsonFields.required;
+import static org.margincall.engine.codec.JsonFields.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
