@@ -14,13 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
-import org.margincall.engine.adapter.dynamodb.AccountStore;
+import org.margincall.engine.adapter.dynamodb.DynamoDbAccountItems;
 import org.margincall.engine.adapter.dynamodb.VenueStore;
-import org.margincall.engine.adapter.eventbridge.LiquidationRequests;
-import org.margincall.engine.adapter.sfn.EscalationStarter;
-import org.margincall.engine.adapter.sns.NotificationPublisher;
-import org.margincall.engine.adapter.sns.OperationsAlerts;
+import org.margincall.engine.local.LocalEngine;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.Catalog;
@@ -43,12 +39,10 @@ public final class SweepBenchmark {
         LocalStack stack = LocalStack.shared();
         DynamoDbClient ddb = stack.dynamoDb();
         EngineConfig config = LocalConfig.of(stack.process, "bench");
-        VenueStore venues = new VenueStore(ddb, config);
-        AccountStore accounts = new AccountStore(ddb, config);
-        EngineMetrics metrics = new EngineMetrics();
-        MarginService service = new MarginService(venues, accounts, new NotificationPublisher(stack.sns(), config),
-                new LiquidationRequests(null, config), new OperationsAlerts(stack.sns(), config),
-                new EscalationStarter(stack.sfn(), config), metrics, config, Clock.systemUTC());
+        LocalEngine engine = LocalEngine.wire(ddb, stack.sns(), stack.sfn(), null, config, Clock.systemUTC());
+        VenueStore venues = engine.venues();
+        DynamoDbAccountItems accounts = engine.accounts();
+        MarginService service = engine.service();
 
         ObjectMapper json = new ObjectMapper();
         ObjectNode venue = json.createObjectNode().put("id", "bench");
@@ -62,8 +56,8 @@ public final class SweepBenchmark {
         assets.addObject().put("asset", "USDT").put("haircut", "0");
         venues.putConfiguration("bench", venue, instruments, assets);
         Instant now = Instant.now();
-        venues.storeIfNewer("bench", "BTC-USD", new BigDecimal("40000"), now.toString(), now.toEpochMilli(), 1, "bench");
-        venues.storeIfNewer("bench", "ETH-USD", new BigDecimal("2500"), now.toString(), now.toEpochMilli(), 1, "bench");
+        venues.storeIfNewer("bench", "BTC-USD", new BigDecimal("40000"), org.margincall.engine.domain.PriceStamp.of(now, 1), "bench");
+        venues.storeIfNewer("bench", "ETH-USD", new BigDecimal("2500"), org.margincall.engine.domain.PriceStamp.of(now, 1), "bench");
         Catalog catalog = venues.load("bench").catalog();
 
         long loadStart = System.nanoTime();
@@ -76,7 +70,7 @@ public final class SweepBenchmark {
             Account acct = new Account("acct-" + a, Map.of("USDT", new BigDecimal(usdt)), List.of(
                     new Position("BTC-USD", new BigDecimal("1.5"), new BigDecimal("40500"), null),
                     new Position("ETH-USD", new BigDecimal("-10"), new BigDecimal("2450"), null)), null);
-            loads.add(pool.submit(() -> accounts.create("bench", acct, catalog)));
+            loads.add(pool.submit(() -> service.createAccount("bench", acct)));
         }
         for (Future<?> f : loads) {
             f.get();

@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
-import org.margincall.engine.adapter.dynamodb.AccountStore;
+import org.margincall.engine.adapter.dynamodb.DynamoDbAccountItems;
 import org.margincall.engine.adapter.dynamodb.VenueStore;
 import org.margincall.engine.adapter.eventbridge.LiquidationRequests;
 import org.margincall.engine.adapter.sfn.EscalationStarter;
@@ -102,17 +102,16 @@ public final class StackReplay {
                 .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create()).build();
 
         // The same objects Quarkus wires in Lambda, wired by hand around the scenario clock.
-        VenueStore venues = new VenueStore(ddb, config);
-        AccountStore accounts = new AccountStore(ddb, config);
-        EngineMetrics metrics = new EngineMetrics();
-        MarginService service = new MarginService(venues, accounts, new NotificationPublisher(sns, config),
-                new LiquidationRequests(events, config), new OperationsAlerts(sns, config),
-                new EscalationStarter(sfn, config), metrics, config, clock);
+        LocalEngine engine = LocalEngine.wire(ddb, sns, sfn, events, config, clock);
+        VenueStore venues = engine.venues();
+        DynamoDbAccountItems accounts = engine.accounts();
+        EngineMetrics metrics = engine.metrics();
+        MarginService service = engine.service();
         PriceEventHandler prices = new PriceEventHandler(service, metrics, config);
         AccountEventHandler accountEvents = new AccountEventHandler(service, metrics, config);
         RecheckHandler recheck = new RecheckHandler(service, metrics);
 
-        loadVenue(venues, accounts);
+        loadVenue(venues, service);
         String queue = subscribe(sns, sqs, config.notificationsTopicArn());
         AtomicInteger expected = new AtomicInteger();
         AtomicInteger evaluated = new AtomicInteger();
@@ -151,7 +150,7 @@ public final class StackReplay {
         return new Result(received, scenario.events().size(), System.currentTimeMillis() - wallStart, evaluated.get());
     }
 
-    private void loadVenue(VenueStore venues, AccountStore accounts) {
+    private void loadVenue(VenueStore venues, MarginService service) {
         ObjectNode venue = JSON.createObjectNode();
         var v = scenario.catalog().venue();
         venue.put("id", v.id());
@@ -185,12 +184,12 @@ public final class StackReplay {
         }
         venues.putConfiguration(v.id(), venue, instruments, assets);
         for (Account a : scenario.accounts()) {
-            accounts.create(v.id(), a, scenario.catalog());
+            service.createAccount(v.id(), a);
         }
     }
 
     private EventResult feed(ScenarioEvent e, PriceEventHandler prices, AccountEventHandler accountEvents,
-                             AccountStore accounts, VenueStore venues, String venueId, Map<String, Long> seqs) throws IOException {
+                             DynamoDbAccountItems accounts, VenueStore venues, String venueId, Map<String, Long> seqs) throws IOException {
         ObjectNode env = JSON.createObjectNode();
         env.put("version", "0").put("id", "scenario-event-" + e.index()).put("time", Timestamps.format(e.at()))
                 .put("account", "000000000000").put("region", "us-east-1");

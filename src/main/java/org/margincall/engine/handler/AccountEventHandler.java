@@ -17,7 +17,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jboss.logging.Logger;
-import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
+import org.margincall.engine.service.port.Metrics;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Decimals;
 import org.margincall.engine.domain.InvalidInputException;
@@ -42,10 +42,10 @@ public class AccountEventHandler implements RequestHandler<EventBridgeEvent, Eve
     private static final Logger LOG = Logger.getLogger(AccountEventHandler.class);
 
     private final MarginService service;
-    private final EngineMetrics metrics;
+    private final Metrics metrics;
     private final EngineConfig config;
 
-    public AccountEventHandler(MarginService service, EngineMetrics metrics, EngineConfig config) {
+    public AccountEventHandler(MarginService service, Metrics metrics, EngineConfig config) {
         this.service = service;
         this.metrics = metrics;
         this.config = config;

@@ -3,8 +3,8 @@ package org.margincall.engine.handler;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
-import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
-import org.margincall.engine.adapter.dynamodb.UnknownVenueException;
+import org.margincall.engine.service.port.Metrics;
+import org.margincall.engine.service.port.UnknownVenueException;
 import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.service.MarginService;
 
@@ -26,12 +26,12 @@ public record EventResult(String status, String reason, int accountsEvaluated, i
      * Runs one event's work: bad input (SPEC §9) is answered as REJECTED, logged and counted;
      * anything else propagates so Lambda retries and, in the end, the dead-letter queue keeps it.
      */
-    static EventResult handle(EventBridgeEvent event, String kind, EngineMetrics metrics, Logger log,
+    static EventResult handle(EventBridgeEvent event, String kind, Metrics metrics, Logger log,
                               Supplier<MarginService.Outcome> work) {
         try {
             return of(work.get());
         } catch (InvalidInputException | UnknownVenueException e) {
-            metrics.count(EngineMetrics.EVENTS_REJECTED);
+            metrics.count(Metrics.EVENTS_REJECTED);
             log.warnf("%s event %s rejected: %s", kind, event == null ? null : event.id(), e.getMessage());
             return rejected(e.getMessage());
         } finally {

@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.inject.Named;
 import java.time.Instant;
 import org.jboss.logging.Logger;
-import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
+import org.margincall.engine.service.port.Metrics;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Decimals;
 import org.margincall.engine.domain.InvalidInputException;
@@ -26,10 +26,10 @@ public class PriceEventHandler implements RequestHandler<EventBridgeEvent, Event
     private static final Logger LOG = Logger.getLogger(PriceEventHandler.class);
 
     private final MarginService service;
-    private final EngineMetrics metrics;
+    private final Metrics metrics;
     private final EngineConfig config;
 
-    public PriceEventHandler(MarginService service, EngineMetrics metrics, EngineConfig config) {
+    public PriceEventHandler(MarginService service, Metrics metrics, EngineConfig config) {
         this.service = service;
         this.metrics = metrics;
         this.config = config;

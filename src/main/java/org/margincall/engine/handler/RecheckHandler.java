@@ -8,7 +8,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Named;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
+import org.margincall.engine.service.port.Metrics;
 import org.margincall.engine.domain.EscalationStep;
 import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.service.MarginService;
@@ -21,9 +21,9 @@ import org.margincall.engine.service.MarginService;
 @Named("escalation-recheck")
 public class RecheckHandler implements RequestHandler<RecheckHandler.Request, RecheckHandler.Response> {
     private final MarginService service;
-    private final EngineMetrics metrics;
+    private final Metrics metrics;
 
-    public RecheckHandler(MarginService service, EngineMetrics metrics) {
+    public RecheckHandler(MarginService service, Metrics metrics) {
         this.service = service;
         this.metrics = metrics;
     }

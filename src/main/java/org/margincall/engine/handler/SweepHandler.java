@@ -10,7 +10,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
+import org.margincall.engine.service.port.Metrics;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.service.MarginService;
@@ -23,11 +23,11 @@ import org.margincall.engine.service.MarginService;
 @Named("sweep")
 public class SweepHandler implements RequestHandler<SweepHandler.Request, SweepHandler.Response> {
     private final MarginService service;
-    private final EngineMetrics metrics;
+    private final Metrics metrics;
     private final EngineConfig config;
     private final Clock clock;
 
-    public SweepHandler(MarginService service, EngineMetrics metrics, EngineConfig config, Clock clock) {
+    public SweepHandler(MarginService service, Metrics metrics, EngineConfig config, Clock clock) {
         this.service = service;
         this.metrics = metrics;
         this.config = config;

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.margincall.engine.adapter.dynamodb.AccountStore;
+import org.margincall.engine.service.MarginService;
 import org.margincall.engine.adapter.dynamodb.VenueStore;
 import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.Position;
@@ -39,11 +39,11 @@ public final class EngineFixture {
     public final String tag = UUID.randomUUID().toString().substring(0, 6);
     public final String instrument = "T" + tag.toUpperCase() + "-USD";
     private final VenueStore venues;
-    private final AccountStore accounts;
+    private final MarginService service;
 
-    public EngineFixture(VenueStore venues, AccountStore accounts) {
+    public EngineFixture(VenueStore venues, MarginService service) {
         this.venues = venues;
-        this.accounts = accounts;
+        this.service = service;
         ObjectNode venue = JSON.createObjectNode();
         venue.put("id", LocalStackResource.VENUE);
         ObjectNode t = venue.putObject("thresholds");
@@ -65,7 +65,7 @@ public final class EngineFixture {
     public Account account(String name, String usdt) {
         Account a = new Account(name + "-" + tag, Map.of("USDT", new BigDecimal(usdt)),
                 List.of(new Position(instrument, new BigDecimal("1.25"), new BigDecimal("41000"), null)), null);
-        accounts.create(LocalStackResource.VENUE, a, venues.load(LocalStackResource.VENUE).catalog());
+        service.createAccount(LocalStackResource.VENUE, a);
         return a;
     }
 

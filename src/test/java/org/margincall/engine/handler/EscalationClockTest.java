@@ -19,8 +19,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.margincall.engine.domain.PriceStamp;
 import org.margincall.engine.domain.Timestamps;
-import org.margincall.engine.adapter.dynamodb.AccountStore;
+import org.margincall.engine.service.port.AccountItems;
 import org.margincall.engine.adapter.dynamodb.VenueStore;
 import org.margincall.engine.domain.Account;
 import org.margincall.engine.local.LambdaInvokeServer;
@@ -49,7 +50,7 @@ class EscalationClockTest {
     @Inject
     VenueStore venues;
     @Inject
-    AccountStore accounts;
+    AccountItems accounts;
     @Inject
     MarginService service;
     @Inject
@@ -87,7 +88,7 @@ class EscalationClockTest {
             }
             return JSON.writeValueAsBytes(handler.handleRequest(r, null));
         });
-        f = new EngineFixture(venues, accounts);
+        f = new EngineFixture(venues, service);
         t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60);
         stack.setClock(t0);
     }
@@ -243,8 +244,7 @@ class EscalationClockTest {
         SqsClient sqs = stack.sqs();
         String ops = stack.subscribedQueue("OperationsTopic", "{\"type\":[\"PRICE_FEED_STALE\"]}");
         // The price lands but its event is lost before anyone is evaluated.
-        venues.storeIfNewer(LocalStackResource.VENUE, f.instrument, new BigDecimal("40000"), t0.toString(), t0.toEpochMilli(),
-                1, "test");
+        venues.storeIfNewer(LocalStackResource.VENUE, f.instrument, new BigDecimal("40000"), PriceStamp.of(t0, 1), "test");
         assertThat(sub.drain(f)).isEmpty();
 
         service.sweep(LocalStackResource.VENUE, t0.plusSeconds(30));

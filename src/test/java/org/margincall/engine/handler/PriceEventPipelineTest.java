@@ -14,7 +14,6 @@ import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.io.InputStream;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -26,16 +25,13 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.margincall.engine.domain.PriceStamp;
 import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
-import org.margincall.engine.adapter.dynamodb.AccountStore;
-import org.margincall.engine.adapter.dynamodb.StoredAccount;
+import org.margincall.engine.service.port.AccountItems;
+import org.margincall.engine.service.port.StoredAccount;
 import org.margincall.engine.adapter.dynamodb.VenueStore;
 import org.margincall.engine.domain.Account;
-import org.margincall.engine.domain.Evaluation;
 import org.margincall.engine.domain.Level;
-import org.margincall.engine.domain.MarginEvaluator;
-import org.margincall.engine.domain.Marks;
-import org.margincall.engine.domain.SubAccount;
 import org.margincall.engine.domain.Trigger;
 import org.margincall.engine.local.LocalStackResource;
 import org.margincall.engine.local.SnsGate;
@@ -53,7 +49,7 @@ class PriceEventPipelineTest {
     @Inject
     VenueStore venues;
     @Inject
-    AccountStore accounts;
+    AccountItems accounts;
     @Inject
     MarginService service;
     @Inject
@@ -72,7 +68,7 @@ class PriceEventPipelineTest {
     @BeforeEach
     void fixture() {
         SnsGate.shared().open();
-        f = new EngineFixture(venues, accounts);
+        f = new EngineFixture(venues, service);
         t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS).minusSeconds(60);
     }
 
@@ -124,14 +120,16 @@ class PriceEventPipelineTest {
                 accts.get("CRITICAL").accountId(), List.of("FINAL_NOTICE"),
                 accts.get("LIQUIDATION").accountId(), List.of("LIQUIDATION_HANDOFF")));
 
-        // Hand-computed: requiredDeposit = 1.53 * 200 - Q, minimumDeposit = 1.224 * 200 - Q.
+        // Hand-computed at mark 40000 (1.25 long from 41000: U = -1250, notional 50000, MM = 200):
+        // ratio, requiredDeposit = 1.53 * 200 - Q, minimumDeposit = 1.224 * 200 - Q, equity Q,
+        // reduceFraction = ceil4(1 - Q / 306) (below the 50000 floor MM = 0.004 * notional), and the
+        // liquidation price (q·E − C − cum) / (q − |q|·mmr) in the bracket its notional falls in:
+        // C = 1510, 1470, 1454 → bracket 0 (/1.245); C = 1430 → bracket 1 ((51200 − C) / 1.24375).
         Map<String, String[]> byHand = Map.of(
-                "WARNING", new String[]{"1.3", "46.00", "0.00"},
-                "MARGIN_CALL", new String[]{"1.1", "86.00", "24.80"},
-                "CRITICAL", new String[]{"1.02", "102.00", "40.80"},
-                "LIQUIDATION", new String[]{"0.9", "126.00", "64.80"});
-        VenueStore.Snapshot snap = venues.load(LocalStackResource.VENUE);
-        Marks marks = new Marks(snap.catalog()).put(f.instrument, "40000");
+                "WARNING", new String[]{"1.3", "46.00", "0.00", "260.00", "0.1504", "39951.80722892"},
+                "MARGIN_CALL", new String[]{"1.1", "86.00", "24.80", "220.00", "0.2811", "39983.93574297"},
+                "CRITICAL", new String[]{"1.02", "102.00", "40.80", "204.00", "0.3334", "39996.78714859"},
+                "LIQUIDATION", new String[]{"0.9", "126.00", "64.80", "180.00", "0.4118", "40016.08040201"});
         for (JsonNode b : got) {
             String level = b.get("level").asText();
             Account a = accts.get(level);
@@ -143,12 +141,10 @@ class PriceEventPipelineTest {
             assertThat(b.get("previousLevel").asText()).isEqualTo("HEALTHY");
             assertThat(b.get("reason").asText()).isEqualTo("RATIO");
             assertThat(b.get("trigger").get("sequence").asLong()).isEqualTo(1);
-            Evaluation e = MarginEvaluator.evaluate(SubAccount.of(snap.catalog(), a).get(0), marks, Level.HEALTHY);
-            assertThat(b.get("equity").asText()).isEqualTo(e.equity().setScale(2, RoundingMode.HALF_UP).toPlainString());
+            assertThat(b.get("equity").asText()).isEqualTo(byHand.get(level)[3]);
             assertThat(b.get("maintenanceMargin").asText()).isEqualTo("200.00");
-            assertThat(b.get("reduceFraction").decimalValue()).isEqualByComparingTo(e.reduceFraction());
-            assertThat(b.get("positions").get(0).get("liquidationPrice").asText())
-                    .isEqualTo(e.positions().get(0).liquidationPrice().toPlainString());
+            assertThat(b.get("reduceFraction").decimalValue()).isEqualByComparingTo(byHand.get(level)[4]);
+            assertThat(b.get("positions").get(0).get("liquidationPrice").asText()).isEqualTo(byHand.get(level)[5]);
             boolean inCall = !level.equals("WARNING");
             assertThat(b.get("callId").isNull()).isEqualTo(!inCall);
             // The next clock step: grace for a call, the hand-off check after a final notice, none
@@ -276,8 +272,7 @@ class PriceEventPipelineTest {
         Account a = f.account("race", "1470");
         EngineFixture.Subscriber sub = new EngineFixture.Subscriber(null);
         // The price lands without evaluating anyone, as if its event was still in flight.
-        venues.storeIfNewer(LocalStackResource.VENUE, f.instrument, new BigDecimal("40000"), t0.toString(), t0.toEpochMilli(),
-                1, "test");
+        venues.storeIfNewer(LocalStackResource.VENUE, f.instrument, new BigDecimal("40000"), PriceStamp.of(t0, 1), "test");
         List<CompletableFuture<MarginService.Outcome>> runs = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             Trigger t = Trigger.account("race-" + i, t0);

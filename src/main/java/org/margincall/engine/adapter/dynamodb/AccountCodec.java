@@ -1,6 +1,6 @@
 package org.margincall.engine.adapter.dynamodb;
 
-import static org.margincall.engine.adapter.dynamodb.AccountStore.decimal;
+import static org.margincall.engine.adapter.dynamodb.DynamoDbAccountItems.decimal;
 import static org.margincall.engine.adapter.dynamodb.VenueStore.n;
 import static org.margincall.engine.adapter.dynamodb.VenueStore.s;
 
@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.margincall.engine.domain.Account;
+import org.margincall.engine.service.port.StoredAccount;
 import org.margincall.engine.domain.MarginState;
 import org.margincall.engine.domain.Position;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;

@@ -12,6 +12,11 @@ import java.util.Map;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Catalog;
 import org.margincall.engine.domain.Marks;
+import org.margincall.engine.domain.PriceStamp;
+import org.margincall.engine.domain.Timestamps;
+import org.margincall.engine.domain.VenueSnapshot;
+import org.margincall.engine.service.port.UnknownVenueException;
+import org.margincall.engine.service.port.VenueRepository;
 import org.margincall.engine.codec.CatalogJson;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -25,7 +30,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * each instrument. One strongly consistent Query returns all of it.
  */
 @ApplicationScoped
-public class VenueStore {
+public class VenueStore implements VenueRepository {
     private final DynamoDbClient ddb;
     private final String table;
     private final ObjectMapper json = new ObjectMapper();
@@ -35,19 +40,9 @@ public class VenueStore {
         this.table = config.table();
     }
 
-    /** The venue's catalog with the latest marks; instruments never priced have no mark. */
-    public record Snapshot(Catalog catalog, Marks marks, Map<String, PriceStamp> stamps) {
-    }
-
-    /** Ordering key of a stored price (SPEC §5.1). */
-    public record PriceStamp(long timestampMillis, long sequence) {
-        public boolean isNewerThan(PriceStamp o) {
-            return timestampMillis != o.timestampMillis ? timestampMillis > o.timestampMillis : sequence > o.sequence;
-        }
-    }
-
-    /** Reads the venue; throws {@link UnknownVenueException} when it has no configuration. */
-    public Snapshot load(String venueId) {
+    /** Reads the venue's partition with one strongly consistent (paged) query. */
+    @Override
+    public VenueSnapshot load(String venueId) {
         ObjectNode venue = null;
         ArrayNode instruments = json.createArrayNode();
         ArrayNode assets = json.createArrayNode();
@@ -91,7 +86,7 @@ public class VenueStore {
                 marks.put(symbol, price);
             }
         });
-        return new Snapshot(catalog, marks, stamps);
+        return new VenueSnapshot(catalog, marks, stamps);
     }
 
     /** Stores a venue's configuration from its SPEC §7 JSON; validates it first, writes nothing if bad. */
@@ -116,16 +111,18 @@ public class VenueStore {
     }
 
     /**
-     * Stores a price only if it is newer by (timestamp, sequence) than the stored one (SPEC §5.1);
-     * returns false for a duplicate or out-of-order event, leaving the stored price untouched.
+     * One conditional put: the condition is {@link PriceStamp#isNewerThan} written as a DynamoDB
+     * condition expression on the stored {@code tsMillis} and {@code seq}.
      */
-    public boolean storeIfNewer(String venueId, String instrument, BigDecimal markPrice, String timestamp,
-                                long timestampMillis, long sequence, String source) {
+    @Override
+    public boolean storeIfNewer(String venueId, String instrument, BigDecimal markPrice, PriceStamp stamp, String source) {
+        long timestampMillis = stamp.timestampMillis();
+        long sequence = stamp.sequence();
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(Keys.PK, s(Keys.venue(venueId)));
         item.put(Keys.SK, s(Keys.priceSk(instrument)));
         item.put("markPrice", s(markPrice.toPlainString()));
-        item.put("timestamp", s(timestamp));
+        item.put("timestamp", s(Timestamps.format(stamp.timestamp())));
         item.put("tsMillis", n(timestampMillis));
         item.put("seq", n(sequence));
         if (source != null) {
@@ -146,6 +143,7 @@ public class VenueStore {
      * Records that the price stamped {@code tsMillis} has been reported stale, once: true only for
      * the first caller, so a feed that stays silent raises one alert, not one a minute.
      */
+    @Override
     public boolean markStaleReported(String venueId, String instrument, long tsMillis) {
         try {
             ddb.updateItem(b -> b.tableName(table).key(Map.of(Keys.PK, s(Keys.venue(venueId)), Keys.SK, s(Keys.priceSk(instrument))))
@@ -159,6 +157,7 @@ public class VenueStore {
     }
 
     /** Undoes {@link #markStaleReported} when the alert could not be sent, so the next sweep retries it. */
+    @Override
     public void unmarkStaleReported(String venueId, String instrument, long tsMillis) {
         try {
             ddb.updateItem(b -> b.tableName(table).key(Map.of(Keys.PK, s(Keys.venue(venueId)), Keys.SK, s(Keys.priceSk(instrument))))

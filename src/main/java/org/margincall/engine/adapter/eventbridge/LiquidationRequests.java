@@ -7,7 +7,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.jboss.logging.Logger;
-import org.margincall.engine.adapter.dynamodb.StoredAccount.OutboxEntry;
+import org.margincall.engine.service.port.LiquidationSink;
+import org.margincall.engine.service.port.StoredAccount;
+import org.margincall.engine.service.port.StoredAccount.OutboxEntry;
 import org.margincall.engine.config.EngineConfig;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
@@ -20,8 +22,7 @@ import software.amazon.awssdk.services.eventbridge.model.PutEventsResultEntry;
  * liquidation engine can route them; the detail is the hand-off notification body.
  */
 @ApplicationScoped
-public class LiquidationRequests {
-    public static final String DETAIL_TYPE = "Liquidation Requested";
+public class LiquidationRequests implements LiquidationSink {
     private static final Logger LOG = Logger.getLogger(LiquidationRequests.class);
     private static final int BATCH = 10;
 
@@ -34,6 +35,7 @@ public class LiquidationRequests {
     }
 
     /** Returns the outbox ids EventBridge accepted. */
+    @Override
     public Set<String> put(List<OutboxEntry> entries) {
         Set<String> accepted = new HashSet<>();
         for (int from = 0; from < entries.size(); from += BATCH) {

@@ -3,7 +3,9 @@ package org.margincall.engine.adapter.sfn;
 import java.io.UncheckedIOException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
-import org.margincall.engine.adapter.dynamodb.StoredAccount.PendingEscalation;
+import org.margincall.engine.service.port.EscalationScheduler;
+import org.margincall.engine.service.port.StoredAccount;
+import org.margincall.engine.service.port.StoredAccount.PendingEscalation;
 import org.margincall.engine.config.EngineConfig;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sfn.SfnClient;
@@ -15,7 +17,7 @@ import software.amazon.awssdk.services.sfn.model.ExecutionAlreadyExistsException
  * its clock, which is success.
  */
 @ApplicationScoped
-public class EscalationStarter {
+public class EscalationStarter implements EscalationScheduler {
     private static final Logger LOG = Logger.getLogger(EscalationStarter.class);
 
     private final SfnClient sfn;
@@ -27,6 +29,7 @@ public class EscalationStarter {
     }
 
     /** True once the call has an execution (new or existing); false to retry later. */
+    @Override
     public boolean start(PendingEscalation e) {
         try {
             sfn.startExecution(b -> b.stateMachineArn(stateMachineArn).name(e.executionName()).input(e.input()));

@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jboss.logging.Logger;
-import org.margincall.engine.adapter.dynamodb.StoredAccount.OutboxEntry;
+import org.margincall.engine.service.port.NotificationSink;
+import org.margincall.engine.service.port.StoredAccount;
+import org.margincall.engine.service.port.StoredAccount.OutboxEntry;
 import org.margincall.engine.config.EngineConfig;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sns.SnsClient;
@@ -22,7 +24,7 @@ import software.amazon.awssdk.services.sns.model.PublishBatchResponse;
  * (per-account order) and the notification id the deduplication id.
  */
 @ApplicationScoped
-public class NotificationPublisher {
+public class NotificationPublisher implements NotificationSink {
     private static final Logger LOG = Logger.getLogger(NotificationPublisher.class);
     private static final int BATCH = 10;
 
@@ -37,6 +39,7 @@ public class NotificationPublisher {
     }
 
     /** Publishes in the given order; returns the ids SNS accepted (the rest stay in the outbox). */
+    @Override
     public Set<String> publish(String venueId, List<OutboxEntry> entries) {
         Set<String> accepted = new HashSet<>();
         for (int from = 0; from < entries.size(); from += BATCH) {

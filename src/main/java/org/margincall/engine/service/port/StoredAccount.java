@@ -1,4 +1,4 @@
-package org.margincall.engine.adapter.dynamodb;
+package org.margincall.engine.service.port;
 
 import java.util.List;
 import java.util.Map;
@@ -6,7 +6,8 @@ import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.MarginState;
 
 /**
- * One account item: the account, the margin state of each of its sub-accounts, what it still
+ * What the service knows of one stored account (the DynamoDB adapter keeps it as one item,
+ * docs/data-model.md): the account, the margin state of each of its sub-accounts, what it still
  * owes the world (outbox notifications, escalation starts) and the version every write checks.
  */
 public record StoredAccount(String venueId, Account account, Map<String, MarginState> states,
@@ -27,6 +28,7 @@ public record StoredAccount(String venueId, Account account, Map<String, MarginS
     public record PendingEscalation(String callId, String executionName, String input) {
     }
 
+    /** The stored state of a sub-account; {@link MarginState#INITIAL} when it was never decided. */
     public MarginState state(String subAccountId) {
         return states.getOrDefault(subAccountId, MarginState.INITIAL);
     }

@@ -1,4 +1,4 @@
-package org.margincall.engine.adapter.dynamodb;
+package org.margincall.engine.service.port;
 
 /** An event named a venue that has no configuration in the table. */
 public final class UnknownVenueException extends RuntimeException {

@@ -9,56 +9,51 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Account;
-import org.margincall.engine.domain.Catalog;
 import org.margincall.engine.domain.MarginState;
 import org.margincall.engine.domain.Position;
+import org.margincall.engine.service.port.AccountItems;
+import org.margincall.engine.service.port.StoredAccount;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
-import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 
 /**
- * Account items and the holdings index (docs/data-model.md). An account item holds the account,
+ * Account items (docs/data-model.md). An account item holds the account,
  * the margin state of every sub-account, its outbox and pending escalation starts, and a version
  * every transition checks: one item read to evaluate, one conditional write to commit (dynalite
  * has no transactions, and a single item is atomic in DynamoDB too).
  */
 @ApplicationScoped
-public class AccountStore {
+public class DynamoDbAccountItems implements AccountItems {
     private static final int BATCH_GET = 100;
 
     private final DynamoDbClient ddb;
     private final String table;
-    private final int shards;
     private final ExecutorService pool = Executors.newFixedThreadPool(8, r -> {
-        Thread t = new Thread(r, "ddb-pages");
+        Thread t = new Thread(r, "ddb-scan");
         t.setDaemon(true);
         return t;
     });
 
-    public AccountStore(DynamoDbClient ddb, EngineConfig config) {
+    public DynamoDbAccountItems(DynamoDbClient ddb, EngineConfig config) {
         this.ddb = ddb;
         this.table = config.table();
-        this.shards = config.holdingsShards();
     }
 
-    /** Writes an account with fresh (healthy) margin state and its holdings; replaces an existing one. */
-    public void create(String venueId, Account account, Catalog catalog) {
+    @Override
+    public void create(String venueId, Account account, long lastEventSequence) {
         Map<String, AttributeValue> item = accountAttributes(account);
         item.put(Keys.PK, s(Keys.account(venueId, account.accountId())));
         item.put(Keys.SK, s(Keys.ACCOUNT_SK));
@@ -68,77 +63,12 @@ public class AccountStore {
         item.put("outbox", AttributeValue.fromM(Map.of()));
         item.put("escalations", AttributeValue.fromM(Map.of()));
         item.put("outboxSeq", n(0));
-        item.put("lastEventSeq", n(0));
+        item.put("lastEventSeq", n(lastEventSequence));
         item.put("version", n(0));
         ddb.putItem(b -> b.tableName(table).item(item));
-        putHoldings(venueId, account, catalog);
     }
 
-    /**
-     * Holdings rows for every instrument the account is exposed to: its positions and the price
-     * instruments of its collateral (SPEC §2.3), so a price event finds it either way.
-     */
-    public void putHoldings(String venueId, Account account, Catalog catalog) {
-        for (String instrument : exposure(account, catalog)) {
-            ddb.putItem(b -> b.tableName(table).item(Map.of(
-                    Keys.PK, s(Keys.account(venueId, account.accountId())), Keys.SK, s(Keys.holdingSk(instrument)),
-                    Keys.HPK, s(Keys.holdingsPartition(venueId, instrument, Keys.shard(account.accountId(), shards))),
-                    Keys.HSK, s(account.accountId()))));
-        }
-    }
-
-    /** Drops holdings rows of instruments the account is no longer exposed to. */
-    public void removeHoldings(String venueId, String accountId, Set<String> instruments) {
-        for (String instrument : instruments) {
-            ddb.deleteItem(b -> b.tableName(table).key(Map.of(Keys.PK, s(Keys.account(venueId, accountId)),
-                    Keys.SK, s(Keys.holdingSk(instrument)))));
-        }
-    }
-
-    public static Set<String> exposure(Account account, Catalog catalog) {
-        Set<String> out = new LinkedHashSet<>();
-        for (Position p : account.positions()) {
-            out.add(p.instrument());
-        }
-        for (String asset : account.collateral().keySet()) {
-            String priced = catalog.asset("accounts[" + account.accountId() + "].collateral." + asset, asset).priceInstrument();
-            if (priced != null) {
-                out.add(priced);
-            }
-        }
-        return out;
-    }
-
-    /** Account ids exposed to an instrument: every shard's pages, queried in parallel. */
-    public List<String> holders(String venueId, String instrument) {
-        List<CompletableFuture<List<String>>> parts = new ArrayList<>();
-        for (int shard = 0; shard < shards; shard++) {
-            String hpk = Keys.holdingsPartition(venueId, instrument, shard);
-            parts.add(CompletableFuture.supplyAsync(() -> holdersOf(hpk), pool));
-        }
-        List<String> out = new ArrayList<>();
-        for (CompletableFuture<List<String>> p : parts) {
-            out.addAll(p.join());
-        }
-        return out;
-    }
-
-    private List<String> holdersOf(String hpk) {
-        List<String> out = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            QueryRequest.Builder q = QueryRequest.builder().tableName(table).indexName(Keys.HOLDINGS_INDEX)
-                    .keyConditionExpression("hpk = :h").expressionAttributeValues(Map.of(":h", s(hpk)));
-            if (start != null) {
-                q.exclusiveStartKey(start);
-            }
-            QueryResponse r = ddb.query(q.build());
-            r.items().forEach(i -> out.add(i.get(Keys.HSK).s()));
-            start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
-        } while (start != null);
-        return out;
-    }
-
+    @Override
     public Optional<StoredAccount> get(String venueId, String accountId) {
         Map<String, AttributeValue> item = ddb.getItem(b -> b.tableName(table).consistentRead(true)
                 .key(key(venueId, accountId))).item();
@@ -146,6 +76,7 @@ public class AccountStore {
     }
 
     /** Reads many accounts, 100 keys a request, retrying what DynamoDB leaves unprocessed. */
+    @Override
     public List<StoredAccount> getAll(String venueId, List<String> accountIds) {
         List<StoredAccount> out = new ArrayList<>(accountIds.size());
         for (int from = 0; from < accountIds.size(); from += BATCH_GET) {
@@ -166,21 +97,18 @@ public class AccountStore {
     }
 
     /**
-     * Commits a transition: new sub-account states, notifications into the outbox (claimed by
-     * {@code claimant} for immediate publishing) and escalation starts, if and only if the item
-     * is still at {@code expectedVersion}. Returns false when another writer got there first.
+     * One conditional update of the item: new sub-account states, outbox entries and escalation
+     * starts, and (for a venue event) the account's collateral, positions and event sequence, if
+     * and only if the version is unchanged.
      */
-    public boolean commit(StoredAccount current, Map<String, MarginState> states, List<StoredAccount.OutboxEntry> outbox,
-                          List<StoredAccount.PendingEscalation> escalations) {
-        return commit(current, null, 0, states, outbox, escalations);
-    }
-
-    /**
-     * As {@link #commit(StoredAccount, Map, List, List)}, also replacing the account's collateral
-     * and positions with {@code changed} from a venue event numbered {@code eventSeq} (SPEC §5.2).
-     */
-    public boolean commit(StoredAccount current, Account changed, long eventSeq, Map<String, MarginState> states,
-                          List<StoredAccount.OutboxEntry> outbox, List<StoredAccount.PendingEscalation> escalations) {
+    @Override
+    public boolean commit(Commit c) {
+        StoredAccount current = c.current();
+        Account changed = c.changed();
+        long eventSeq = c.eventSequence();
+        Map<String, MarginState> states = c.states();
+        List<StoredAccount.OutboxEntry> outbox = c.outbox();
+        List<StoredAccount.PendingEscalation> escalations = c.escalations();
         List<String> sets = new ArrayList<>();
         List<String> removes = new ArrayList<>();
         Map<String, String> names = new HashMap<>();
@@ -243,67 +171,11 @@ public class AccountStore {
         }
     }
 
-    /** Drops outbox entries SNS has accepted. Idempotent; does not bump the version. */
-    public void removeOutbox(String venueId, String accountId, List<String> notificationIds) {
-        removeFromMap(venueId, accountId, "outbox", notificationIds);
-    }
-
-    /** Drops escalation starts Step Functions has accepted. */
-    public void removeEscalations(String venueId, String accountId, List<String> callIds) {
-        removeFromMap(venueId, accountId, "escalations", callIds);
-    }
-
-    private void removeFromMap(String venueId, String accountId, String map, List<String> keys) {
-        if (keys.isEmpty()) {
-            return;
-        }
-        Map<String, String> names = new HashMap<>();
-        List<String> parts = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) {
-            names.put("#k" + i, keys.get(i));
-            parts.add(map + ".#k" + i);
-        }
-        ddb.updateItem(b -> b.tableName(table).key(key(venueId, accountId))
-                .updateExpression("REMOVE " + String.join(", ", parts)).expressionAttributeNames(names));
-    }
-
-    /**
-     * Takes over an outbox entry for publishing when nobody holds a live claim on it (claims older
-     * than {@code staleBeforeMillis} are dead). Returns false when another invocation holds it or
-     * it is gone; this is what keeps two publishers of one entry apart.
-     */
-    public boolean claim(String venueId, String accountId, String notificationId, String claimant, long nowMillis,
-                         long staleBeforeMillis) {
-        try {
-            ddb.updateItem(b -> b.tableName(table).key(key(venueId, accountId))
-                    .updateExpression("SET outbox.#o.claimedBy = :me, outbox.#o.claimedAt = :now")
-                    .conditionExpression("attribute_exists(outbox.#o) AND outbox.#o.claimedAt < :stale")
-                    .expressionAttributeNames(Map.of("#o", notificationId))
-                    .expressionAttributeValues(Map.of(":me", s(claimant), ":now", n(nowMillis), ":stale", n(staleBeforeMillis))));
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
-    }
-
-    /** Gives up a claim after a failed publish so the next sweep retries at once. */
-    public void release(String venueId, String accountId, List<String> notificationIds) {
-        for (String id : notificationIds) {
-            try {
-                ddb.updateItem(b -> b.tableName(table).key(key(venueId, accountId))
-                        .updateExpression("SET outbox.#o.claimedAt = :zero")
-                        .conditionExpression("attribute_exists(outbox.#o)")
-                        .expressionAttributeNames(Map.of("#o", id)).expressionAttributeValues(Map.of(":zero", n(0))));
-            } catch (ConditionalCheckFailedException gone) {
-                // published and removed by someone else meanwhile: nothing to release
-            }
-        }
-    }
-
     /**
      * Every account of a venue, read by {@code segments} parallel scan segments, each page handed
      * to {@code page} on that segment's thread.
      */
+    @Override
     public void scanAll(String venueId, int segments, java.util.function.Consumer<List<StoredAccount>> page) {
         List<CompletableFuture<Void>> parts = new ArrayList<>();
         for (int seg = 0; seg < segments; seg++) {
@@ -329,6 +201,7 @@ public class AccountStore {
     }
 
     /** Accounts with unpublished notifications or unstarted escalations (for the sweep). */
+    @Override
     public List<StoredAccount> withPendingWork(String venueId) {
         List<StoredAccount> out = new ArrayList<>();
         Map<String, AttributeValue> start = null;

@@ -1,0 +1,183 @@
+package org.margincall.engine.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+import org.margincall.engine.domain.Account;
+import org.margincall.engine.domain.AccountTransition;
+import org.margincall.engine.domain.EscalationStart;
+import org.margincall.engine.domain.MarginState;
+import org.margincall.engine.domain.Notification;
+import org.margincall.engine.domain.NotificationType;
+import org.margincall.engine.domain.SubAccount;
+import org.margincall.engine.domain.Timestamps;
+import org.margincall.engine.domain.Trigger;
+import org.margincall.engine.domain.VenueSnapshot;
+import org.margincall.engine.service.port.AccountItems;
+import org.margincall.engine.service.port.LiquidationSink;
+import org.margincall.engine.service.port.Metrics;
+import org.margincall.engine.service.port.StoredAccount;
+import org.margincall.engine.service.port.StoredAccount.Channel;
+import org.margincall.engine.service.port.StoredAccount.OutboxEntry;
+import org.margincall.engine.service.port.StoredAccount.PendingEscalation;
+
+/**
+ * The one commit shape every use case shares: plan against the account as stored, run the
+ * domain's {@link AccountTransition}, write states and what they owe (outbox, escalation starts) in
+ * one conditional write, and deliver. When another writer committed first, it re-reads and
+ * re-decides, so a lost race never sends twice (SPEC §3.3: ids are deterministic).
+ */
+@ApplicationScoped
+public class TransitionCommitter {
+    private static final Logger LOG = Logger.getLogger(TransitionCommitter.class);
+    static final int MAX_ATTEMPTS = 8;
+
+    private final AccountItems accounts;
+    private final Delivery delivery;
+    private final Metrics metrics;
+    private final Clock clock;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public TransitionCommitter(AccountItems accounts, Delivery delivery, Metrics metrics, Clock clock) {
+        this.accounts = accounts;
+        this.delivery = delivery;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /**
+     * How one account is to be re-decided.
+     *
+     * @param account the account to evaluate (the stored one, or it with a venue event applied)
+     * @param changed the account to store from a venue event, or null when only states change
+     * @param eventSequence the venue event's per-account sequence when {@code changed} is set
+     */
+    record Plan(Account account, Account changed, long eventSequence, Predicate<SubAccount> which,
+                AccountTransition.Rule rule, Trigger trigger) {
+        static Plan evaluate(Account account, Predicate<SubAccount> which, AccountTransition.Rule rule, Trigger trigger) {
+            return new Plan(account, null, 0, which, rule, trigger);
+        }
+    }
+
+    /** Plans against the account as currently stored; empty when there is nothing to do. */
+    @FunctionalInterface
+    interface Planner {
+        Optional<Plan> plan(StoredAccount current);
+    }
+
+    /**
+     * What one account's commit did.
+     *
+     * @param plan the plan that was committed (or found nothing to write), null when the planner declined
+     * @param result the transition of that plan, null when the planner declined
+     * @param notifications notifications committed (and handed to delivery)
+     */
+    record Committed(Plan plan, AccountTransition.Result result, int evaluated, int transitions, int notifications) {
+        static final Committed DECLINED = new Committed(null, null, 0, 0, 0);
+    }
+
+    /**
+     * Decides and commits one account, retrying on version conflicts.
+     *
+     * @throws IllegalStateException when the account vanished or kept changing for {@value #MAX_ATTEMPTS} attempts
+     */
+    Committed commit(VenueSnapshot snap, StoredAccount stored, Planner planner) {
+        String venueId = stored.venueId();
+        String accountId = stored.account().accountId();
+        MDC.put("venueId", venueId);
+        MDC.put("accountId", accountId);
+        try {
+            StoredAccount current = stored;
+            for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+                Optional<Plan> maybe = planner.plan(current);
+                if (maybe.isEmpty()) {
+                    return Committed.DECLINED;
+                }
+                Plan plan = maybe.get();
+                long started = System.nanoTime();
+                StoredAccount read = current;
+                AccountTransition.Result r = AccountTransition.apply(new AccountTransition.Input(snap, plan.account(),
+                        read::state, plan.which(), plan.rule(), plan.trigger(), false));
+                metrics.count(Metrics.EXACT_FALLBACKS, r.exactFallbacks());
+                metrics.millis(Metrics.EVALUATION_LATENCY, (System.nanoTime() - started) / 1e6);
+                if (r.isEmpty() && plan.changed() == null) {
+                    return new Committed(plan, r, r.evaluated(), 0, 0);
+                }
+                String claimant = delivery.claimant();
+                List<OutboxEntry> outbox = outbox(current, r.notifications(), claimant);
+                List<PendingEscalation> starts = new ArrayList<>();
+                for (EscalationStart e : r.escalations()) {
+                    starts.add(pending(venueId, accountId, e));
+                }
+                if (accounts.commit(new AccountItems.Commit(current, plan.changed(), plan.eventSequence(), r.changed(),
+                        outbox, starts))) {
+                    metrics.count(Metrics.ACCOUNTS_EVALUATED, r.evaluated());
+                    metrics.count(Metrics.TRANSITIONS, r.changed().size());
+                    for (Map.Entry<String, MarginState> e : r.changed().entrySet()) {
+                        LOG.infof("level of %s now %s (call %s)", e.getKey(), e.getValue().level(), e.getValue().callId());
+                    }
+                    delivery.deliver(venueId, accountId, outbox, starts);
+                    return new Committed(plan, r, r.evaluated(), r.changed().size(), r.notifications().size());
+                }
+                metrics.count(Metrics.VERSION_CONFLICTS);
+                current = accounts.get(venueId, accountId).orElseThrow(
+                        () -> new IllegalStateException("account " + accountId + " vanished during evaluation"));
+            }
+            throw new IllegalStateException("account " + accountId + " kept changing during " + MAX_ATTEMPTS + " attempts");
+        } finally {
+            MDC.remove("venueId");
+            MDC.remove("accountId");
+        }
+    }
+
+    /**
+     * Outbox entries for the notifications owed, in send order after what the item already holds;
+     * a hand-off also owes a {@code Liquidation Requested} event with the same body.
+     */
+    private List<OutboxEntry> outbox(StoredAccount current, List<Notification> owed, String claimant) {
+        List<OutboxEntry> out = new ArrayList<>();
+        long seq = (current.version() + 1) * 1000;
+        long now = clock.millis();
+        String accountId = current.account().accountId();
+        for (Notification n : owed) {
+            String body = body(n);
+            out.add(new OutboxEntry(n.notificationId(), Channel.SNS, seq++, body, n.type(), n.level(), accountId,
+                    claimant, now));
+            if (NotificationType.LIQUIDATION_HANDOFF.name().equals(n.type())) {
+                out.add(new OutboxEntry(n.notificationId() + "-liquidation", Channel.EVENTS, seq++, body,
+                        LiquidationSink.DETAIL_TYPE, n.level(), accountId, claimant, now));
+            }
+        }
+        return out;
+    }
+
+    private String body(Notification n) {
+        try {
+            return json.writeValueAsString(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("notification " + n.notificationId() + " cannot be serialised", e);
+        }
+    }
+
+    /** The escalation execution's input (infra/statemachine/escalation.asl.json reads these fields). */
+    private PendingEscalation pending(String venueId, String accountId, EscalationStart e) {
+        ObjectNode input = json.createObjectNode();
+        input.put("venueId", venueId);
+        input.put("accountId", accountId);
+        input.put("subAccount", e.subAccountId());
+        input.put("callId", e.callId());
+        input.put("openedAt", Timestamps.format(e.openedAt()));
+        input.put("graceDeadline", Timestamps.format(e.graceDeadline()));
+        input.put("finalDeadline", Timestamps.format(e.finalDeadline()));
+        return new PendingEscalation(e.callId(), e.executionName(), input.toString());
+    }
+}

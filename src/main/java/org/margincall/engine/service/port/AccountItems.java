@@ -1,0 +1,56 @@
+package org.margincall.engine.service.port;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.margincall.engine.domain.Account;
+import org.margincall.engine.domain.MarginState;
+
+/**
+ * The account items the service reads and commits (docs/data-model.md): the account, the margin
+ * state of each sub-account, its outbox and pending escalation starts, and the version every
+ * commit checks. Reads are strongly consistent.
+ */
+public interface AccountItems {
+
+    /**
+     * Writes a new account with fresh (healthy) margin state, or replaces an existing one.
+     *
+     * @param lastEventSequence the venue's event sequence the account reflects (0 for none)
+     */
+    void create(String venueId, Account account, long lastEventSequence);
+
+    /** The account, or empty when the venue has no such account. */
+    Optional<StoredAccount> get(String venueId, String accountId);
+
+    /** Many accounts (unknown ids are left out), sorted by account id. */
+    List<StoredAccount> getAll(String venueId, List<String> accountIds);
+
+    /**
+     * A transition to commit if and only if the item is still at {@code current.version()}.
+     *
+     * @param changed the account's new collateral and positions from a venue event, or null
+     * @param eventSequence the venue event's per-account sequence when {@code changed} is set
+     * @param states new margin state per sub-account id
+     * @param outbox notifications and liquidation requests owed, claimed by the committing writer
+     * @param escalations escalations to start
+     */
+    record Commit(StoredAccount current, Account changed, long eventSequence, Map<String, MarginState> states,
+                  List<StoredAccount.OutboxEntry> outbox, List<StoredAccount.PendingEscalation> escalations) {
+    }
+
+    /** Commits; false when another writer committed first (nothing written). */
+    boolean commit(Commit commit);
+
+    /**
+     * Every account of a venue in pages, possibly from several threads at once.
+     *
+     * @param segments how many parallel scan segments to use (≥ 1)
+     * @param page called once per page, from the segment's thread
+     */
+    void scanAll(String venueId, int segments, Consumer<List<StoredAccount>> page);
+
+    /** Accounts with unpublished outbox entries or unstarted escalations. */
+    List<StoredAccount> withPendingWork(String venueId);
+}

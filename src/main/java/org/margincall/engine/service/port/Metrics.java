@@ -1,0 +1,33 @@
+package org.margincall.engine.service.port;
+
+/** Counters and timings the engine reports (CloudWatch EMF in Lambda). Names are the metric names. */
+public interface Metrics {
+    String EVENTS_ACCEPTED = "EventsAccepted";
+    String EVENTS_REJECTED = "EventsRejected";
+    String EVENTS_DUPLICATE = "EventsDuplicate";
+    String ACCOUNTS_EVALUATED = "AccountsEvaluated";
+    String TRANSITIONS = "Transitions";
+    String NOTIFICATIONS_PUBLISHED = "NotificationsPublished";
+    String PUBLISH_FAILURES = "PublishFailures";
+    String VERSION_CONFLICTS = "VersionConflicts";
+    String EXACT_FALLBACKS = "ExactFallbacks";
+    String ESCALATIONS_STARTED = "EscalationsStarted";
+    String ESCALATION_START_FAILURES = "EscalationStartFailures";
+    String EVALUATION_LATENCY = "EvaluationLatency";
+    String STALE_PRICE_FEEDS = "StalePriceFeeds";
+
+    /** Adds {@code n} to a counter. */
+    void count(String name, long n);
+
+    /** Adds one to a counter. */
+    default void count(String name) {
+        count(name, 1);
+    }
+
+    /** Records a duration in milliseconds. */
+    void millis(String name, double ms);
+
+    /** Writes this invocation's metrics; handlers call it once at the end of each invocation. */
+    default void flush() {
+    }
+}

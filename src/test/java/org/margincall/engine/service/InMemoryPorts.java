@@ -1,0 +1,380 @@
+package org.margincall.engine.service;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.margincall.engine.config.EngineConfig;
+import org.margincall.engine.domain.Account;
+import org.margincall.engine.domain.Catalog;
+import org.margincall.engine.domain.MarginState;
+import org.margincall.engine.domain.Marks;
+import org.margincall.engine.domain.PriceStamp;
+import org.margincall.engine.domain.VenueSnapshot;
+import org.margincall.engine.service.port.AccountItems;
+import org.margincall.engine.service.port.EscalationScheduler;
+import org.margincall.engine.service.port.HoldingsIndex;
+import org.margincall.engine.service.port.LiquidationSink;
+import org.margincall.engine.service.port.Metrics;
+import org.margincall.engine.service.port.NotificationSink;
+import org.margincall.engine.service.port.OperationsChannel;
+import org.margincall.engine.service.port.OutboxClaims;
+import org.margincall.engine.service.port.StoredAccount;
+import org.margincall.engine.service.port.StoredAccount.OutboxEntry;
+import org.margincall.engine.service.port.StoredAccount.PendingEscalation;
+import org.margincall.engine.service.port.UnknownVenueException;
+import org.margincall.engine.service.port.VenueRepository;
+
+/**
+ * In-memory implementations of every port the service owns, with the same semantics as the AWS
+ * adapters (versioned conditional commits, outbox claims that expire), plus hooks a test uses to
+ * make another writer win a race or a delivery fail. The whole engine in one JVM, no Quarkus.
+ */
+final class InMemoryPorts {
+    final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    final Venues venues = new Venues();
+    final Accounts accounts = new Accounts();
+    final Holdings holdings = new Holdings();
+    final Claims claims = new Claims();
+    final Sns sns = new Sns();
+    final Liquidations liquidations = new Liquidations();
+    final Scheduler scheduler = new Scheduler();
+    final Alerts alerts = new Alerts();
+    final CountingMetrics metrics = new CountingMetrics();
+    final EngineConfig config = new TestConfig();
+    final Delivery delivery = new Delivery(claims, sns, liquidations, scheduler, metrics, config, clock);
+    final TransitionCommitter committer = new TransitionCommitter(accounts, delivery, metrics, clock);
+    final MarginService service = new MarginService(venues, accounts, holdings, committer, delivery,
+            new StaleFeedWatch(venues, alerts, metrics), metrics, config, clock);
+
+    static String key(String venueId, String accountId) {
+        return venueId + "|" + accountId;
+    }
+
+    /** A clock a test moves by hand. */
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void set(Instant t) {
+            now = t;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    static final class Venues implements VenueRepository {
+        final Map<String, Catalog> catalogs = new ConcurrentHashMap<>();
+        final Map<String, BigDecimal> prices = new ConcurrentHashMap<>();
+        final Map<String, PriceStamp> stamps = new ConcurrentHashMap<>();
+        final Set<String> staleReported = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public VenueSnapshot load(String venueId) {
+            Catalog c = catalogs.get(venueId);
+            if (c == null) {
+                throw new UnknownVenueException(venueId);
+            }
+            Marks marks = new Marks(c);
+            Map<String, PriceStamp> s = new HashMap<>();
+            prices.forEach((k, v) -> {
+                if (k.startsWith(venueId + "|")) {
+                    String symbol = k.substring(venueId.length() + 1);
+                    marks.put(symbol, v);
+                    s.put(symbol, stamps.get(k));
+                }
+            });
+            return new VenueSnapshot(c, marks, s);
+        }
+
+        @Override
+        public synchronized boolean storeIfNewer(String venueId, String instrument, BigDecimal markPrice, PriceStamp stamp,
+                                                 String source) {
+            String k = venueId + "|" + instrument;
+            if (!stamp.isNewerThan(stamps.get(k))) {
+                return false;
+            }
+            stamps.put(k, stamp);
+            prices.put(k, markPrice);
+            return true;
+        }
+
+        @Override
+        public boolean markStaleReported(String venueId, String instrument, long timestampMillis) {
+            return staleReported.add(venueId + "|" + instrument + "|" + timestampMillis);
+        }
+
+        @Override
+        public void unmarkStaleReported(String venueId, String instrument, long timestampMillis) {
+            staleReported.remove(venueId + "|" + instrument + "|" + timestampMillis);
+        }
+    }
+
+    final class Accounts implements AccountItems {
+        final Map<String, StoredAccount> items = new ConcurrentHashMap<>();
+        /** Runs before each commit is checked (a test lets another writer in here); null for none. */
+        volatile Consumer<Commit> beforeCommit;
+        final AtomicLong commitsRefused = new AtomicLong();
+
+        @Override
+        public void create(String venueId, Account account, long lastEventSequence) {
+            items.put(key(venueId, account.accountId()), new StoredAccount(venueId, account, Map.of(), List.of(), List.of(),
+                    0, lastEventSequence));
+        }
+
+        @Override
+        public Optional<StoredAccount> get(String venueId, String accountId) {
+            return Optional.ofNullable(items.get(key(venueId, accountId)));
+        }
+
+        @Override
+        public List<StoredAccount> getAll(String venueId, List<String> accountIds) {
+            List<StoredAccount> out = new ArrayList<>();
+            for (String id : new LinkedHashSet<>(accountIds)) {
+                get(venueId, id).ifPresent(out::add);
+            }
+            out.sort(Comparator.comparing(a -> a.account().accountId()));
+            return out;
+        }
+
+        @Override
+        public boolean commit(Commit c) {
+            Consumer<Commit> hook = beforeCommit;
+            if (hook != null) {
+                hook.accept(c);
+            }
+            String k = key(c.current().venueId(), c.current().account().accountId());
+            synchronized (this) {
+                StoredAccount stored = items.get(k);
+                if (stored == null || stored.version() != c.current().version()) {
+                    commitsRefused.incrementAndGet();
+                    return false;
+                }
+                Map<String, MarginState> states = new LinkedHashMap<>(stored.states());
+                states.putAll(c.states());
+                List<OutboxEntry> outbox = new ArrayList<>(stored.outbox());
+                outbox.addAll(c.outbox());
+                outbox.sort(Comparator.comparingLong(OutboxEntry::seq));
+                Map<String, PendingEscalation> esc = new LinkedHashMap<>();
+                stored.escalations().forEach(e -> esc.put(e.callId(), e));
+                c.escalations().forEach(e -> esc.put(e.callId(), e));
+                items.put(k, new StoredAccount(stored.venueId(), c.changed() != null ? c.changed() : stored.account(),
+                        Map.copyOf(states), List.copyOf(outbox), List.copyOf(esc.values()), stored.version() + 1,
+                        c.changed() != null ? c.eventSequence() : stored.lastEventSequence()));
+                return true;
+            }
+        }
+
+        @Override
+        public void scanAll(String venueId, int segments, Consumer<List<StoredAccount>> page) {
+            List<StoredAccount> all = new ArrayList<>();
+            items.values().stream().filter(a -> a.venueId().equals(venueId)).forEach(all::add);
+            all.sort(Comparator.comparing(a -> a.account().accountId()));
+            page.accept(all);
+        }
+
+        @Override
+        public List<StoredAccount> withPendingWork(String venueId) {
+            List<StoredAccount> out = new ArrayList<>();
+            items.values().stream().filter(a -> a.venueId().equals(venueId))
+                    .filter(a -> !a.outbox().isEmpty() || !a.escalations().isEmpty()).forEach(out::add);
+            return out;
+        }
+
+        /** Replaces one stored item's outbox or escalations without bumping the version (claims, removals). */
+        synchronized void edit(String venueId, String accountId, java.util.function.UnaryOperator<StoredAccount> f) {
+            items.computeIfPresent(key(venueId, accountId), (k, a) -> f.apply(a));
+        }
+    }
+
+    static final class Holdings implements HoldingsIndex {
+        final Map<String, Set<String>> rows = new ConcurrentHashMap<>(); // instrument key -> account ids
+
+        @Override
+        public List<String> holders(String venueId, String instrument) {
+            return new ArrayList<>(rows.getOrDefault(venueId + "|" + instrument, Set.of()));
+        }
+
+        @Override
+        public void put(String venueId, String accountId, Set<String> instruments) {
+            for (String i : instruments) {
+                rows.computeIfAbsent(venueId + "|" + i, k -> ConcurrentHashMap.newKeySet()).add(accountId);
+            }
+        }
+
+        @Override
+        public void remove(String venueId, String accountId, Set<String> instruments) {
+            for (String i : instruments) {
+                rows.getOrDefault(venueId + "|" + i, new java.util.HashSet<>()).remove(accountId);
+            }
+        }
+    }
+
+    final class Claims implements OutboxClaims {
+        @Override
+        public boolean claim(String venueId, String accountId, String entryId, String claimant, long nowMillis,
+                             long staleBeforeMillis) {
+            boolean[] taken = {false};
+            accounts.edit(venueId, accountId, a -> withOutbox(a, a.outbox().stream().map(e -> {
+                if (e.id().equals(entryId) && e.claimedAtMillis() < staleBeforeMillis) {
+                    taken[0] = true;
+                    return new OutboxEntry(e.id(), e.channel(), e.seq(), e.body(), e.type(), e.level(), e.accountId(),
+                            claimant, nowMillis);
+                }
+                return e;
+            }).toList()));
+            return taken[0];
+        }
+
+        @Override
+        public void release(String venueId, String accountId, List<String> entryIds) {
+            accounts.edit(venueId, accountId, a -> withOutbox(a, a.outbox().stream().map(e -> entryIds.contains(e.id())
+                    ? new OutboxEntry(e.id(), e.channel(), e.seq(), e.body(), e.type(), e.level(), e.accountId(),
+                    e.claimedBy(), 0) : e).toList()));
+        }
+
+        @Override
+        public void removeOutbox(String venueId, String accountId, List<String> entryIds) {
+            accounts.edit(venueId, accountId, a -> withOutbox(a,
+                    a.outbox().stream().filter(e -> !entryIds.contains(e.id())).toList()));
+        }
+
+        @Override
+        public void removeEscalations(String venueId, String accountId, List<String> callIds) {
+            accounts.edit(venueId, accountId, a -> new StoredAccount(a.venueId(), a.account(), a.states(), a.outbox(),
+                    a.escalations().stream().filter(e -> !callIds.contains(e.callId())).toList(), a.version(),
+                    a.lastEventSequence()));
+        }
+
+        private StoredAccount withOutbox(StoredAccount a, List<OutboxEntry> outbox) {
+            return new StoredAccount(a.venueId(), a.account(), a.states(), outbox, a.escalations(), a.version(),
+                    a.lastEventSequence());
+        }
+    }
+
+    /** SNS: records every accepted body in order; {@code failing} refuses everything (an outage). */
+    static final class Sns implements NotificationSink {
+        final List<String> acceptedIds = new CopyOnWriteArrayList<>();
+        final List<String> bodies = new CopyOnWriteArrayList<>();
+        volatile boolean failing;
+
+        @Override
+        public Set<String> publish(String venueId, List<OutboxEntry> entries) {
+            if (failing) {
+                return Set.of();
+            }
+            Set<String> ok = new LinkedHashSet<>();
+            for (OutboxEntry e : entries) {
+                acceptedIds.add(e.id());
+                bodies.add(e.body());
+                ok.add(e.id());
+            }
+            return ok;
+        }
+    }
+
+    static final class Liquidations implements LiquidationSink {
+        final List<String> acceptedIds = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Set<String> put(List<OutboxEntry> entries) {
+            Set<String> ok = new LinkedHashSet<>();
+            entries.forEach(e -> {
+                acceptedIds.add(e.id());
+                ok.add(e.id());
+            });
+            return ok;
+        }
+    }
+
+    /** Step Functions: execution names are unique, as in AWS. */
+    static final class Scheduler implements EscalationScheduler {
+        final Set<String> executions = ConcurrentHashMap.newKeySet();
+        final AtomicLong startCalls = new AtomicLong();
+        volatile boolean failing;
+
+        @Override
+        public boolean start(PendingEscalation escalation) {
+            startCalls.incrementAndGet();
+            if (failing) {
+                return false;
+            }
+            executions.add(escalation.executionName());
+            return true;
+        }
+    }
+
+    static final class Alerts implements OperationsChannel {
+        final List<String> sent = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void alert(String venueId, String type, String body) {
+            sent.add(type + " " + body);
+        }
+    }
+
+    static final class CountingMetrics implements Metrics {
+        final Map<String, AtomicLong> totals = new ConcurrentHashMap<>();
+
+        @Override
+        public void count(String name, long n) {
+            totals.computeIfAbsent(name, k -> new AtomicLong()).addAndGet(n);
+        }
+
+        @Override
+        public void millis(String name, double ms) {
+        }
+
+        long total(String name) {
+            AtomicLong v = totals.get(name);
+            return v == null ? 0 : v.get();
+        }
+    }
+
+    static final class TestConfig implements EngineConfig {
+        public String venueId() { return "demo"; }
+        public String table() { return "margin"; }
+        public String notificationsTopicArn() { return "arn:aws:sns:us-east-1:000000000000:notifications"; }
+        public String operationsTopicArn() { return "arn:aws:sns:us-east-1:000000000000:operations"; }
+        public String escalationStateMachineArn() { return "arn:aws:states:us-east-1:000000000000:stateMachine:esc"; }
+        public String eventBusName() { return "default"; }
+        public String eventSource() { return "margincall.engine"; }
+        public int sweepSegments() { return 2; }
+        public int holdingsShards() { return 1; }
+        public long maxFutureSeconds() { return 5; }
+        public long outboxClaimSeconds() { return 60; }
+        public Optional<String> sfnEndpointOverride() { return Optional.empty(); }
+        public Optional<String> eventbridgeEndpointOverride() { return Optional.empty(); }
+        public String localRegion() { return "us-east-1"; }
+    }
+}

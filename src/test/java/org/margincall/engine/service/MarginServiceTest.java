@@ -1,0 +1,221 @@
+package org.margincall.engine.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.margincall.engine.codec.CatalogJson;
+import org.margincall.engine.domain.Account;
+import org.margincall.engine.domain.EscalationStep;
+import org.margincall.engine.domain.Level;
+import org.margincall.engine.domain.Position;
+import org.margincall.engine.domain.Trigger;
+import org.margincall.engine.service.port.Metrics;
+import org.margincall.engine.service.port.StoredAccount;
+
+/**
+ * The service over in-memory ports (no Quarkus, no AWS): the paths only a race or a failure
+ * reaches — version conflicts, lost updates, outbox claims and their release and takeover,
+ * escalation starts left for the sweep. Expected figures are by hand: an account long 1.25 from
+ * 41000 with USDT {@code C} has, at a mark of 40000, {@code Q = C − 1250}, {@code MM = 200}
+ * (notional 50000 on the 0.5 % bracket with a 50 maintenance amount), so {@code R = (C − 1250) / 200}.
+ */
+class MarginServiceTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String VENUE = "demo";
+    private static final String BTC = "BTC-USD";
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    private InMemoryPorts ports;
+    private MarginService service;
+
+    @BeforeEach
+    void venue() throws Exception {
+        ports = new InMemoryPorts();
+        ports.clock.set(T0.plusSeconds(1));
+        service = ports.service;
+        JsonNode root = JSON.readTree("""
+                {"venue":{"id":"demo","thresholds":{"warning":"1.5","marginCall":"1.2","critical":"1.05","liquidation":"1.0"},
+                          "hysteresis":"0.02","gracePeriodSeconds":600,"finalNoticeSeconds":300,"reminderSeconds":300},
+                 "instruments":[{"symbol":"BTC-USD","tiers":[{"floor":"0","cap":"50000","mmr":"0.004"},
+                                                             {"floor":"50000","cap":null,"mmr":"0.005"}]}],
+                 "collateralAssets":[{"asset":"USDT","haircut":"0"}]}""");
+        ports.venues.catalogs.put(VENUE, CatalogJson.catalog(root, VENUE));
+    }
+
+    private Account account(String id, String usdt) {
+        Account a = new Account(id, Map.of("USDT", new BigDecimal(usdt)),
+                List.of(new Position(BTC, new BigDecimal("1.25"), new BigDecimal("41000"), null)), null);
+        service.createAccount(VENUE, a);
+        return a;
+    }
+
+    private MarginService.Outcome price(String mark, Instant at, long seq) {
+        return service.onPrice(VENUE, new MarginService.PriceUpdate(BTC, new BigDecimal(mark), at, seq, "test"));
+    }
+
+    private List<String> published(String field) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (String b : ports.sns.bodies) {
+            out.add(JSON.readTree(b).get(field).asText());
+        }
+        return out;
+    }
+
+    @Test
+    void aPriceEventNotifiesEveryExposedHolderOnceWithHandComputedFigures() throws Exception {
+        account("w", "1510");  // R = 260 / 200 = 1.30 → WARNING
+        account("c", "1470");  // R = 220 / 200 = 1.10 → MARGIN_CALL
+        account("h", "1700");  // R = 450 / 200 = 2.25 → HEALTHY, nothing to send
+        MarginService.Outcome o = price("40000", T0, 1);
+        assertThat(o.status()).isEqualTo(MarginService.Outcome.Status.ACCEPTED);
+        assertThat(o.accountsEvaluated()).isEqualTo(3);
+        assertThat(o.notifications()).isEqualTo(2);
+        assertThat(published("type")).containsExactly("MARGIN_CALL", "MARGIN_WARNING"); // account order c, h, w
+        assertThat(published("equity")).containsExactly("220.00", "260.00");
+        assertThat(published("minimumDeposit")).containsExactly("24.80", "0.00"); // 1.224·200 − Q
+        assertThat(ports.scheduler.executions).hasSize(1);
+        assertThat(ports.accounts.withPendingWork(VENUE)).as("everything delivered").isEmpty();
+
+        assertThat(price("40000", T0, 1).status()).as("the same event again").isEqualTo(MarginService.Outcome.Status.DUPLICATE);
+        assertThat(price("39000", T0.minusSeconds(1), 9).status()).as("older").isEqualTo(MarginService.Outcome.Status.DUPLICATE);
+        assertThat(ports.sns.acceptedIds).hasSize(2);
+    }
+
+    @Test
+    void aWriterThatLosesTheVersionRaceRedecidesAndSendsNothingTwice() throws Exception {
+        Account a = account("race", "1470");
+        ports.venues.storeIfNewer(VENUE, BTC, new BigDecimal("40000"), org.margincall.engine.domain.PriceStamp.of(T0, 1), "t");
+        AtomicBoolean once = new AtomicBoolean();
+        // Before our first commit lands, another invocation evaluates the same account and commits.
+        ports.accounts.beforeCommit = c -> {
+            if (once.compareAndSet(false, true)) {
+                service.evaluateAccount(VENUE, a.accountId(), Trigger.account("other", T0), T0);
+            }
+        };
+        MarginService.Outcome mine = service.evaluateAccount(VENUE, a.accountId(), Trigger.account("other", T0), T0);
+        assertThat(ports.accounts.commitsRefused.get()).as("our first attempt lost").isEqualTo(1);
+        assertThat(ports.metrics.total(Metrics.VERSION_CONFLICTS)).isEqualTo(1);
+        assertThat(mine.notifications()).as("the re-decision finds the call already opened").isZero();
+        assertThat(published("type")).containsExactly("MARGIN_CALL");
+        assertThat(new HashSet<>(ports.sns.acceptedIds)).hasSize(ports.sns.acceptedIds.size());
+        assertThat(ports.accounts.get(VENUE, a.accountId()).orElseThrow().state(a.accountId()).level())
+                .isEqualTo(Level.MARGIN_CALL);
+    }
+
+    @Test
+    void anAccountEventRacingAPriceEvaluationKeepsBothUpdates() throws Exception {
+        Account a = account("lost-update", "1470");
+        ports.venues.storeIfNewer(VENUE, BTC, new BigDecimal("40000"), org.margincall.engine.domain.PriceStamp.of(T0, 1), "t");
+        AtomicBoolean once = new AtomicBoolean();
+        ports.accounts.beforeCommit = c -> {
+            if (c.changed() != null && once.compareAndSet(false, true)) {
+                // a price evaluation commits MARGIN_CALL between the deposit's read and its commit
+                service.evaluateAccount(VENUE, a.accountId(), Trigger.account("tick", T0), T0);
+            }
+        };
+        MarginService.Outcome o = service.onAccountEvent(VENUE, new MarginService.AccountChange("dep-1", a.accountId(), 1,
+                T0.plusSeconds(5), Map.of("USDT", new BigDecimal("1700")), null));
+        StoredAccount after = ports.accounts.get(VENUE, a.accountId()).orElseThrow();
+        assertThat(after.account().collateral().get("USDT")).isEqualByComparingTo("1700");
+        assertThat(after.lastEventSequence()).isEqualTo(1);
+        // 1700 − 1250 = 450 → R = 2.25: the deposit cures the call the racing writer opened.
+        assertThat(after.state(a.accountId()).level()).isEqualTo(Level.HEALTHY);
+        assertThat(published("type")).containsExactly("MARGIN_CALL", "MARGIN_CALL_CURED");
+        assertThat(o.notifications()).isEqualTo(1);
+        assertThat(service.onAccountEvent(VENUE, new MarginService.AccountChange("dep-1", a.accountId(), 1,
+                T0.plusSeconds(5), Map.of("USDT", new BigDecimal("1700")), null)).status())
+                .isEqualTo(MarginService.Outcome.Status.DUPLICATE);
+    }
+
+    @Test
+    void aFailedPublishReleasesItsClaimAndTheSweepDeliversItOnce() throws Exception {
+        Account a = account("outage", "1470");
+        ports.sns.failing = true;
+        price("40000", T0, 1);
+        StoredAccount owed = ports.accounts.get(VENUE, a.accountId()).orElseThrow();
+        assertThat(owed.outbox()).hasSize(1);
+        assertThat(owed.outbox().get(0).claimedAtMillis()).as("released for the next sweep").isZero();
+        assertThat(ports.metrics.total(Metrics.PUBLISH_FAILURES)).isEqualTo(1);
+
+        ports.sns.failing = false;
+        assertThat(service.flushPending(VENUE)).isEqualTo(1);
+        assertThat(service.flushPending(VENUE)).as("nothing left").isZero();
+        assertThat(published("type")).containsExactly("MARGIN_CALL");
+        assertThat(ports.accounts.get(VENUE, a.accountId()).orElseThrow().outbox()).isEmpty();
+    }
+
+    @Test
+    void aLiveClaimIsLeftAloneAndAStaleOneIsTakenOver() throws Exception {
+        Account a = account("claims", "1470");
+        // The committing writer dies after its commit: its claim stays, nothing was published.
+        ports.sns.failing = true;
+        ports.accounts.beforeCommit = null;
+        price("40000", T0, 1);
+        String id = ports.accounts.get(VENUE, a.accountId()).orElseThrow().outbox().get(0).id();
+        assertThat(ports.claims.claim(VENUE, a.accountId(), id, "crashed-writer", ports.clock.millis(), ports.clock.millis()))
+                .as("re-claim as the writer that then crashed").isTrue();
+        ports.sns.failing = false;
+
+        assertThat(service.flushPending(VENUE)).as("claim 10 s old: live").isZero();
+        ports.clock.set(ports.clock.instant().plusSeconds(10));
+        assertThat(service.flushPending(VENUE)).as("still live").isZero();
+        ports.clock.set(ports.clock.instant().plusSeconds(ports.config.outboxClaimSeconds()));
+        assertThat(service.flushPending(VENUE)).as("stale: taken over").isEqualTo(1);
+        assertThat(ports.sns.acceptedIds).containsExactly(id);
+    }
+
+    @Test
+    void anEscalationThatCouldNotStartIsStartedByTheSweepAndTheClockStepsDecide() {
+        Account a = account("clock", "1470");
+        ports.scheduler.failing = true;
+        price("40000", T0, 1);
+        assertThat(ports.scheduler.executions).isEmpty();
+        assertThat(ports.accounts.get(VENUE, a.accountId()).orElseThrow().escalations()).hasSize(1);
+        assertThat(ports.metrics.total(Metrics.ESCALATION_START_FAILURES)).isEqualTo(1);
+
+        ports.scheduler.failing = false;
+        service.flushPending(VENUE);
+        assertThat(ports.scheduler.executions).hasSize(1);
+        assertThat(ports.accounts.get(VENUE, a.accountId()).orElseThrow().escalations()).isEmpty();
+
+        String callId = ports.accounts.get(VENUE, a.accountId()).orElseThrow().state(a.accountId()).callId();
+        MarginService.RecheckOutcome grace = service.recheck(VENUE, a.accountId(), a.accountId(), callId,
+                EscalationStep.GRACE_EXPIRED, T0.plusSeconds(600));
+        assertThat(grace.continueEscalation()).isTrue();
+        assertThat(grace.level()).isEqualTo(Level.MARGIN_CALL);
+        MarginService.RecheckOutcome handoff = service.recheck(VENUE, a.accountId(), a.accountId(), callId,
+                EscalationStep.FINAL_NOTICE_EXPIRED, T0.plusSeconds(900));
+        assertThat(handoff.continueEscalation()).isFalse();
+        assertThat(ports.sns.acceptedIds).hasSize(3);
+        assertThat(ports.liquidations.acceptedIds).hasSize(1);
+        assertThat(ports.sns.bodies.stream().map(b -> b.contains("\"reason\":\"DEADLINE\"")).toList())
+                .containsExactly(false, true, true);
+    }
+
+    @Test
+    void theSweepDecidesOnlyWhatMovedAndAlertsAStaleFeedOnce() throws Exception {
+        account("s1", "1470");
+        account("s2", "1700");
+        ports.venues.storeIfNewer(VENUE, BTC, new BigDecimal("40000"), org.margincall.engine.domain.PriceStamp.of(T0, 1), "t");
+        MarginService.SweepOutcome first = service.sweep(VENUE, T0.plusSeconds(30));
+        assertThat(first.accountsScanned()).isEqualTo(2);
+        assertThat(first.transitions()).as("only s1 moved (the price event was lost)").isEqualTo(1);
+        assertThat(published("type")).containsExactly("MARGIN_CALL");
+        assertThat(first.stalePricesReported()).isEmpty();
+        MarginService.SweepOutcome late = service.sweep(VENUE, T0.plusSeconds(600));
+        assertThat(late.stalePricesReported()).containsExactly(BTC);
+        assertThat(service.sweep(VENUE, T0.plusSeconds(660)).stalePricesReported()).isEmpty();
+        assertThat(ports.alerts.sent).hasSize(1);
+        assertThat(published("type")).as("a reminder 300 s after the call, once").containsExactly("MARGIN_CALL", "REMINDER");
+    }
+}
