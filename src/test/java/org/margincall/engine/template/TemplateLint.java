@@ -7,18 +7,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Offline checks of template.yaml (cfn-lint and the SAM CLI cannot be installed here): every
- * reference resolves, every function names a real handler and exactly the configuration the
- * code reads, every path exists, every SDK operation the code can reach is allowed on its
- * resource, and no policy grants a wildcard action. Each check returns its problems, one line
+ * Offline checks of template.yaml against the code, which no generic linter can know: every
+ * function names a real @Named handler and gets exactly the configuration the code reads, every
+ * SDK operation the code can reach from a handler is allowed on its resource and nothing else is
+ * granted, no policy grants a wildcard action or data actions on every resource, and every local
+ * CodeUri/DefinitionUri exists (cfn-lint does not look at local paths). Whether the template is
+ * valid CloudFormation/SAM (references resolve, properties exist and have their types) is
+ * cfn-lint's job: .ci/run and TemplateCfnLintTest. Each check returns its problems, one line
  * each, empty when the template is right.
  */
 final class TemplateLint {
-    private static final Pattern SUB_VAR = Pattern.compile("\\$\\{([^}!][^}]*)}");
     private static final Set<String> RUNTIME_VARIABLES = Set.of("QUARKUS_LAMBDA_HANDLER", "POWERTOOLS_SERVICE_NAME",
             "POWERTOOLS_METRICS_NAMESPACE", "DISABLE_SIGNAL_HANDLERS");
     /** Actions whose API takes no resource-level permission, for which AWS documents Resource "*". */
@@ -27,64 +28,22 @@ final class TemplateLint {
     private final Map<String, Object> t;
     private final Path root;
     private final Map<String, Object> resources;
-    private final Map<String, Object> parameters;
 
     @SuppressWarnings("unchecked")
     TemplateLint(Map<String, Object> template, Path root) {
         this.t = template;
         this.root = root;
         this.resources = (Map<String, Object>) template.getOrDefault("Resources", Map.of());
-        this.parameters = (Map<String, Object>) template.getOrDefault("Parameters", Map.of());
     }
 
     List<String> all(CodeFacts code) {
         List<String> out = new ArrayList<>();
-        out.addAll(references());
         out.addAll(handlers(code));
         out.addAll(environment());
         out.addAll(paths());
         out.addAll(permissions(code));
         out.addAll(wildcards());
         return out;
-    }
-
-    // ---- references ----
-
-    List<String> references() {
-        List<String> out = new ArrayList<>();
-        walk(t, "", (path, key, value) -> {
-            switch (key) {
-                case "Ref" -> {
-                    if (!known(value.toString())) {
-                        out.add(path + ": !Ref " + value + " names no resource or parameter");
-                    }
-                }
-                case "Fn::GetAtt" -> {
-                    String target = ((List<?>) value).get(0).toString();
-                    if (!resources.containsKey(target)) {
-                        out.add(path + ": !GetAtt " + target + " names no resource");
-                    }
-                }
-                case "Fn::Sub" -> {
-                    String text = value instanceof List<?> l ? l.get(0).toString() : value.toString();
-                    Map<?, ?> vars = value instanceof List<?> l && l.size() > 1 ? (Map<?, ?>) l.get(1) : Map.of();
-                    Matcher m = SUB_VAR.matcher(text);
-                    while (m.find()) {
-                        String name = m.group(1).split("\\.")[0];
-                        if (!vars.containsKey(m.group(1)) && !known(name)) {
-                            out.add(path + ": !Sub ${" + m.group(1) + "} names no resource or parameter");
-                        }
-                    }
-                }
-                default -> {
-                }
-            }
-        });
-        return out;
-    }
-
-    private boolean known(String name) {
-        return resources.containsKey(name) || parameters.containsKey(name) || name.startsWith("AWS::");
     }
 
     // ---- handlers and environment ----
