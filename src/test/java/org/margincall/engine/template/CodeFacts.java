@@ -40,6 +40,7 @@ final class CodeFacts {
     private static final Pattern CALL = Pattern.compile("\\b(\\w+)\\.(\\w+)\\(");
     private static final Pattern LOCAL_CALL = Pattern.compile("(?<![.\\w])(\\w+)\\(");
     private static final Pattern CONFIG = Pattern.compile("config\\.(\\w+)\\(\\)");
+    private static final Pattern IMPLEMENTS = Pattern.compile("class (\\w+)[^{]*?\\bimplements ([\\w.,<> ]+)\\{");
     private static final Map<String, String> CLIENTS = Map.of(
             "DynamoDbClient", "dynamodb", "SnsClient", "sns", "SfnClient", "states", "EventBridgeClient", "events");
     /** SDK methods whose IAM action is not simply the capitalised method name. */
@@ -47,6 +48,8 @@ final class CodeFacts {
 
     final Map<String, String> handlerClasses = new LinkedHashMap<>();
     private final Map<String, String> sources = new HashMap<>();
+    /** Engine interfaces (the service's ports) → the classes implementing them (the adapters). */
+    private final Map<String, Set<String>> implementations = new HashMap<>();
     private final Path srcMain;
 
     CodeFacts(Path srcMain) {
@@ -56,6 +59,13 @@ final class CodeFacts {
                 String text = read(p);
                 String name = p.getFileName().toString().replace(".java", "");
                 sources.put(name, text);
+                Matcher impl = IMPLEMENTS.matcher(text);
+                if (impl.find()) {
+                    for (String type : impl.group(2).replaceAll("<[^>]*>", "").split(",")) {
+                        String simple = type.trim().substring(type.trim().lastIndexOf('.') + 1);
+                        implementations.computeIfAbsent(simple, k -> new LinkedHashSet<>()).add(impl.group(1));
+                    }
+                }
                 Matcher m = NAMED.matcher(text);
                 if (m.find() && text.contains("implements RequestHandler")) {
                     handlerClasses.put(m.group(1), m.group(2));
@@ -109,6 +119,10 @@ final class CodeFacts {
                     out.add(new Need(ACTION_ALIASES.getOrDefault(action, action), resourceKey(src, type), at[0] + "." + at[1]));
                 } else {
                     todo.add(new String[]{type, c.group(2)});
+                    // a port: whatever implements it in the Lambda package is what runs
+                    for (String impl : implementations.getOrDefault(type, Set.of())) {
+                        todo.add(new String[]{impl, c.group(2)});
+                    }
                 }
             }
             Matcher l = LOCAL_CALL.matcher(body);
