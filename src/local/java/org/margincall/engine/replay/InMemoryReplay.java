@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.function.Predicate;
+import org.margincall.engine.domain.AcceptedMark;
 import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.AccountTransition;
 import org.margincall.engine.domain.Catalog;
@@ -16,6 +17,7 @@ import org.margincall.engine.domain.EscalationStep;
 import org.margincall.engine.domain.MarginState;
 import org.margincall.engine.domain.Marks;
 import org.margincall.engine.domain.Notification;
+import org.margincall.engine.domain.PriceArrival;
 import org.margincall.engine.domain.PriceStamp;
 import org.margincall.engine.domain.SubAccount;
 import org.margincall.engine.domain.Trigger;
@@ -34,7 +36,6 @@ public final class InMemoryReplay {
     private final VenueSnapshot snapshot;
     private final Map<String, Account> accounts = new LinkedHashMap<>();
     private final Map<String, MarginState> states = new HashMap<>();
-    private final Map<String, PriceStamp> stamps = new HashMap<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final List<Notification> out = new ArrayList<>();
     private final List<Scenario.Observer> observers = new ArrayList<>();
@@ -51,7 +52,7 @@ public final class InMemoryReplay {
 
     public InMemoryReplay(Scenario scenario) {
         this.catalog = scenario.catalog();
-        this.snapshot = new VenueSnapshot(catalog, new Marks(catalog), stamps);
+        this.snapshot = new VenueSnapshot(catalog, new Marks(catalog), new HashMap<>());
         for (Account a : scenario.accounts()) {
             accounts.put(a.accountId(), a);
         }
@@ -79,12 +80,12 @@ public final class InMemoryReplay {
 
     private void apply(ScenarioEvent e) {
         if (e instanceof ScenarioEvent.Price p) {
-            PriceStamp stamp = PriceStamp.of(p.at(), p.sequence());
-            if (!stamp.isNewerThan(stamps.get(p.instrument()))) {
+            AcceptedMark mark = PriceArrival.accept(snapshot, p.instrument(), p.markPrice(), p.indexPrice(),
+                    PriceStamp.of(p.at(), p.sequence()), "scenario");
+            if (mark == null) {
                 return; // duplicate or out of order (SPEC §5.1)
             }
-            stamps.put(p.instrument(), stamp);
-            snapshot.marks().put(p.instrument(), p.markPrice());
+            PriceArrival.apply(snapshot, mark);
             int slot = catalog.slot("instrument", p.instrument());
             Trigger t = Trigger.price(p.instrument(), p.markPrice(), p.at(), p.sequence());
             for (Account a : accounts.values()) {
@@ -142,9 +143,12 @@ public final class InMemoryReplay {
                 new AccountTransition.Recheck(callId, timer.step(), timer.due()),
                 Trigger.clock(callId, timer.step().name(), timer.due()));
         // An isolated position closed meanwhile is not evaluated: nothing is left to escalate.
-        if (timer.step() == EscalationStep.GRACE_EXPIRED && r.continueEscalation()) {
+        if (r.waitUntil() != null) {
+            // postponed by a deposit in flight (SPEC §3.6): the same step, later
+            schedule(timer.accountId(), timer.subAccountId(), timer.call(), timer.step(), r.waitUntil());
+        } else if (timer.step() == EscalationStep.GRACE_EXPIRED && r.continueEscalation()) {
             schedule(timer.accountId(), timer.subAccountId(), timer.call(), EscalationStep.FINAL_NOTICE_EXPIRED,
-                    timer.call().finalDeadline());
+                    r.nextStepAt() != null ? r.nextStepAt() : timer.call().finalDeadline());
         }
     }
 }

@@ -14,8 +14,16 @@ import java.util.Set;
  * asset's own units, possibly negative) and at most one net position per instrument.
  *
  * @param warning the account's own warning threshold (SPEC §3.1), or null for the venue's
+ * @param pendingDeposits deposits in flight (SPEC §3.6), at most one per reference
  */
-public record Account(String accountId, Map<String, BigDecimal> collateral, List<Position> positions, BigDecimal warning) {
+public record Account(String accountId, Map<String, BigDecimal> collateral, List<Position> positions, BigDecimal warning,
+                      List<PendingDeposit> pendingDeposits) {
+
+    /** An account with no deposit in flight. */
+    public Account(String accountId, Map<String, BigDecimal> collateral, List<Position> positions, BigDecimal warning) {
+        this(accountId, collateral, positions, warning, List.of());
+    }
+
     public Account {
         if (accountId == null || accountId.isBlank()) {
             throw new InvalidInputException("accountId", accountId, "is required");
@@ -25,6 +33,7 @@ public record Account(String accountId, Map<String, BigDecimal> collateral, List
         }
         collateral = Collections.unmodifiableMap(new LinkedHashMap<>(collateral == null ? Map.of() : collateral));
         positions = List.copyOf(positions == null ? List.of() : positions);
+        pendingDeposits = List.copyOf(pendingDeposits == null ? List.of() : pendingDeposits);
         Set<String> seen = new HashSet<>();
         for (Position p : positions) {
             if (!seen.add(p.instrument())) {
@@ -48,7 +57,7 @@ public record Account(String accountId, Map<String, BigDecimal> collateral, List
     public Account withCollateral(String asset, BigDecimal amount) {
         Map<String, BigDecimal> c = new LinkedHashMap<>(collateral);
         c.put(asset, amount);
-        return new Account(accountId, c, positions, warning);
+        return new Account(accountId, c, positions, warning, pendingDeposits);
     }
 
     /** Replaces (or removes, when {@code replacement} is null) the position in an instrument. */
@@ -68,7 +77,38 @@ public record Account(String accountId, Map<String, BigDecimal> collateral, List
         if (!replaced && replacement != null) {
             ps.add(replacement);
         }
-        return new Account(accountId, collateral, ps, warning);
+        return new Account(accountId, collateral, ps, warning, pendingDeposits);
+    }
+
+    /**
+     * Records a deposit in flight (SPEC §3.6): replaces one with the same reference; an amount of
+     * zero cancels it.
+     */
+    public Account withPendingDeposit(String asset, BigDecimal amount, String reference, java.time.Instant expectedBy) {
+        List<PendingDeposit> next = new ArrayList<>();
+        for (PendingDeposit d : pendingDeposits) {
+            if (!d.reference().equals(reference)) {
+                next.add(d);
+            }
+        }
+        if (amount.signum() != 0) {
+            next.add(new PendingDeposit(asset, amount, reference, expectedBy));
+        }
+        return new Account(accountId, collateral, positions, warning, next);
+    }
+
+    /** Drops the pending deposits a credit settles (SPEC §3.6 {@code settles}); unknown references are ignored. */
+    public Account settling(java.util.Collection<String> references) {
+        if (references.isEmpty()) {
+            return this;
+        }
+        List<PendingDeposit> next = new ArrayList<>();
+        for (PendingDeposit d : pendingDeposits) {
+            if (!references.contains(d.reference())) {
+                next.add(d);
+            }
+        }
+        return new Account(accountId, collateral, positions, warning, next);
     }
 
     /** Adds {@code amount} of {@code asset} (negative: a withdrawal), SPEC §7 DEPOSIT. */

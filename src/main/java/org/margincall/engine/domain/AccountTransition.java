@@ -64,10 +64,14 @@ public final class AccountTransition {
      * @param evaluations every evaluation, only when requested
      * @param continueEscalation for a {@link Recheck}: whether the call's escalation goes on
      * @param recheckLevel for a {@link Recheck}: the level the re-check left, null when not evaluated
+     * @param waitUntil for a {@link Recheck}: the step was postponed (SPEC §3.6) or is not due yet and
+     *        runs at this instant; null when it ran
+     * @param nextStepAt for a {@link Recheck} that continues: when the call's next step falls due
      */
     public record Result(Map<String, MarginState> changed, List<Notification> notifications,
                          List<EscalationStart> escalations, int evaluated, int exactFallbacks,
-                         List<Evaluated> evaluations, boolean continueEscalation, Level recheckLevel) {
+                         List<Evaluated> evaluations, boolean continueEscalation, Level recheckLevel,
+                         Instant waitUntil, Instant nextStepAt) {
         /** True when nothing needs writing. */
         public boolean isEmpty() {
             return changed.isEmpty();
@@ -91,7 +95,12 @@ public final class AccountTransition {
         int fallbacks = 0;
         boolean cont = false;
         Level recheckLevel = null;
+        Instant waitUntil = null;
+        Instant nextStepAt = null;
+        Instant at = in.rule().at();
         String venueId = snap.catalog().venue().id();
+        // Deposits in flight belong to the cross account (SPEC §3.6); computed once per account.
+        PendingCredit credit = PendingCredit.of(in.account(), snap.catalog(), marks, at);
         for (SubAccount sub : SubAccount.of(snap.catalog(), in.account())) {
             if (!in.which().test(sub) || !sub.markable(marks)) {
                 continue; // not touched, or not every mark it needs has arrived yet (SPEC §3.3)
@@ -105,17 +114,30 @@ public final class AccountTransition {
             if (k.exactFallback()) {
                 fallbacks++;
             }
+            // SPEC §3.5: a suspect mark younger than holdSeconds cannot move a level to LIQUIDATION.
+            boolean held = snap.suspectHolds(sub, at);
+            Level level = held && k.level() == Level.LIQUIDATION && state.level() != Level.LIQUIDATION
+                    ? Level.CRITICAL : k.level();
+            boolean cross = sub.isolatedInstrument() == null;
             Evaluation ev = in.recordEvaluations() ? MarginEvaluator.evaluate(sub, marks, state.level()) : null;
             if (ev != null) {
                 evaluations.add(new Evaluated(in.rule().at(), ev));
             }
             Decision d;
             if (in.rule() instanceof Recheck r) {
-                d = decider.onRecheck(sub.id(), state, k.level(), r.callId(), r.step(), r.at());
+                Instant creditUntil = null;
+                if (cross && credit.earliestExpectedBy() != null) {
+                    // the call's minimumDeposit recomputed at this instant from the current marks
+                    Evaluation now = ev != null ? ev : MarginEvaluator.evaluate(sub, marks, state.level());
+                    creditUntil = credit.postponeTo(now.minimumDeposit());
+                }
+                d = decider.onRecheck(sub.id(), state, level, r.callId(), r.step(), r.at(), creditUntil);
                 cont = d.continueEscalation();
                 recheckLevel = d.next().level();
+                waitUntil = d.waitUntil();
+                nextStepAt = d.nextStepAt();
             } else {
-                d = decider.onEvaluation(sub.id(), state, k.level(), in.rule().at(), in.trigger());
+                d = decider.onEvaluation(sub.id(), state, level, at, in.trigger());
             }
             if (d.isNoop(state)) {
                 continue;
@@ -123,8 +145,10 @@ public final class AccountTransition {
             changed.put(sub.id(), d.next());
             if (!d.notices().isEmpty()) {
                 Evaluation figures = ev != null ? ev : MarginEvaluator.evaluate(sub, marks, state.level());
+                Notification.Context context = new Notification.Context(held,
+                        cross ? credit.wire() : PendingCredit.NONE.wire(), LiquidationRiskFigures.of(snap));
                 for (Notice n : d.notices()) {
-                    notifications.add(Notification.of(venueId, n, figures, in.trigger()));
+                    notifications.add(Notification.of(venueId, n, figures, in.trigger(), context));
                 }
             }
             if (d.escalation() != null) {
@@ -133,6 +157,6 @@ public final class AccountTransition {
         }
         return new Result(java.util.Collections.unmodifiableMap(changed),
                 List.copyOf(notifications), List.copyOf(escalations), evaluated, fallbacks, List.copyOf(evaluations),
-                cont, recheckLevel);
+                cont, recheckLevel, waitUntil, nextStepAt);
     }
 }

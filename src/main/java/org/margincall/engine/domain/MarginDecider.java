@@ -70,29 +70,57 @@ public final class MarginDecider {
     }
 
     /**
-     * A clock step of the escalation of {@code callId} (SPEC §3.4). The caller has already applied
-     * a fresh evaluation at the same instant, so a cure or a ratio hand-off is in {@code state}.
-     * Deadline notices leave the stored level as it is.
+     * A clock step of the escalation of {@code callId} (SPEC §3.4) at {@code at}. The caller has
+     * already applied a fresh evaluation at the same instant, so a cure or a ratio hand-off is in
+     * {@code state}. Deadline notices leave the stored level as it is. A step that is not due yet
+     * (its call's clock was postponed) answers {@link Decision#waitUntil()}; a due step is
+     * postponed once when deposits in flight cover the call (SPEC §3.6).
+     *
+     * @param creditUntil the earliest {@code expectedBy} of the pending deposits of the cross account
+     *        when they are worth at least the call's minimum deposit at {@code at}, else null
      */
-    public Decision onClock(String subAccountId, MarginState state, String callId, EscalationStep step, Instant at) {
+    public Decision onClock(String subAccountId, MarginState state, String callId, EscalationStep step, Instant at,
+                            Instant creditUntil) {
         Work w = new Work(subAccountId, state, at);
         if (!state.callOpen() || !callId.equals(state.callId()) || state.handoffSent()) {
             // Cured, superseded by a newer call, or already handed off: the escalation ends here.
             return w.decision(false);
         }
-        switch (step) {
-            case GRACE_EXPIRED -> {
-                if (!w.finalNoticeSent) {
-                    w.send(NotificationType.FINAL_NOTICE, Reason.DEADLINE, state.level());
-                }
-                return w.decision(true);
-            }
-            case FINAL_NOTICE_EXPIRED -> {
-                w.send(NotificationType.LIQUIDATION_HANDOFF, Reason.DEADLINE, state.level());
-                return w.decision(false);
-            }
-            default -> throw new IllegalArgumentException("unknown escalation step " + step);
+        boolean grace = step == EscalationStep.GRACE_EXPIRED;
+        if (!grace && step != EscalationStep.FINAL_NOTICE_EXPIRED) {
+            throw new IllegalArgumentException("unknown escalation step " + step);
         }
+        Instant due = grace ? graceDue(state) : finalDue(state);
+        if (at.isBefore(due)) {
+            return w.waitUntil(due);
+        }
+        boolean postponedBefore = grace ? state.graceShiftMillis() > 0 : state.finalShiftMillis() > 0;
+        if (!postponedBefore && creditUntil != null && creditUntil.isAfter(at)) {
+            Instant cap = due.plusSeconds(venue.maxPendingCreditSeconds());
+            Instant until = creditUntil.isBefore(cap) ? creditUntil : cap;
+            if (until.isAfter(due)) {
+                long shift = until.toEpochMilli() - due.toEpochMilli();
+                if (grace) {
+                    w.graceShiftMillis = shift; // the final step moves by the same amount
+                } else {
+                    w.finalShiftMillis = shift;
+                }
+                return w.waitUntil(until);
+            }
+        }
+        if (grace) {
+            if (!w.finalNoticeSent) {
+                w.send(NotificationType.FINAL_NOTICE, Reason.DEADLINE, state.level());
+            }
+            return w.decision(true);
+        }
+        w.send(NotificationType.LIQUIDATION_HANDOFF, Reason.DEADLINE, state.level());
+        return w.decision(false);
+    }
+
+    /** As {@link #onClock(String, MarginState, String, EscalationStep, Instant, Instant)} with no deposit in flight. */
+    public Decision onClock(String subAccountId, MarginState state, String callId, EscalationStep step, Instant at) {
+        return onClock(subAccountId, state, callId, step, at, null);
     }
 
     /**
@@ -100,14 +128,33 @@ public final class MarginDecider {
      * cure or a ratio hand-off lands here, reason RATIO), then the clock step itself on the
      * resulting state, as one decision to commit. Reminders are left to evaluations, so a deadline
      * notice never arrives with a reminder beside it.
+     *
+     * @param creditUntil see {@link #onClock(String, MarginState, String, EscalationStep, Instant, Instant)}
      */
     public Decision onRecheck(String subAccountId, MarginState state, Level newLevel, String callId,
-                              EscalationStep step, Instant at) {
+                              EscalationStep step, Instant at, Instant creditUntil) {
         Decision ratio = evaluation(subAccountId, state, newLevel, at, Trigger.clock(callId, step.name(), at), false);
-        Decision clock = onClock(subAccountId, ratio.next(), callId, step, at);
+        Decision clock = onClock(subAccountId, ratio.next(), callId, step, at, creditUntil);
         List<Notice> notices = new ArrayList<>(ratio.notices());
         notices.addAll(clock.notices());
-        return new Decision(clock.next(), List.copyOf(notices), ratio.escalation(), clock.continueEscalation());
+        return new Decision(clock.next(), List.copyOf(notices), ratio.escalation(), clock.continueEscalation(),
+                clock.waitUntil(), clock.nextStepAt());
+    }
+
+    /** As {@link #onRecheck(String, MarginState, Level, String, EscalationStep, Instant, Instant)} with no deposit in flight. */
+    public Decision onRecheck(String subAccountId, MarginState state, Level newLevel, String callId,
+                              EscalationStep step, Instant at) {
+        return onRecheck(subAccountId, state, newLevel, callId, step, at, null);
+    }
+
+    /** When the open call's grace step falls due: opening + grace period + its postponement. */
+    public Instant graceDue(MarginState s) {
+        return s.callOpenedAt().plusSeconds(venue.gracePeriodSeconds()).plusMillis(s.graceShiftMillis());
+    }
+
+    /** When the open call's final step falls due: the grace step's due instant + final-notice period + its own postponement. */
+    public Instant finalDue(MarginState s) {
+        return graceDue(s).plusSeconds(venue.finalNoticeSeconds()).plusMillis(s.finalShiftMillis());
     }
 
     /** Whether a stored state owes a reminder at {@code at} (SPEC §3.3): a call open since its last notice. */
@@ -124,8 +171,7 @@ public final class MarginDecider {
         if (!s.callOpen() || s.handoffSent()) {
             return null;
         }
-        Instant grace = s.callOpenedAt().plusSeconds(venue.gracePeriodSeconds());
-        return s.finalNoticeSent() ? grace.plusSeconds(venue.finalNoticeSeconds()) : grace;
+        return s.finalNoticeSent() ? finalDue(s) : graceDue(s);
     }
 
     /** Mutable working copy of one decision. */
@@ -142,6 +188,8 @@ public final class MarginDecider {
         Instant lastNoticeAt;
         Map<NotificationType, Integer> callSteps;
         Map<NotificationType, Integer> episodeSteps;
+        long graceShiftMillis;
+        long finalShiftMillis;
         final List<Notice> notices = new ArrayList<>(2);
         EscalationStart escalation;
 
@@ -160,6 +208,8 @@ public final class MarginDecider {
             callSteps.putAll(s.callSteps());
             episodeSteps = new EnumMap<>(NotificationType.class);
             episodeSteps.putAll(s.episodeSteps());
+            graceShiftMillis = s.graceShiftMillis();
+            finalShiftMillis = s.finalShiftMillis();
         }
 
         void startEpisode(String id) {
@@ -176,6 +226,8 @@ public final class MarginDecider {
             handoffSent = false;
             lastNoticeAt = at;
             callSteps.clear();
+            graceShiftMillis = 0;
+            finalShiftMillis = 0;
             String callId = Ids.callId(episodeId, callNumber);
             Instant grace = at.plusSeconds(venue.gracePeriodSeconds());
             escalation = new EscalationStart(callId, Ids.executionName(callId), subAccountId, at, grace,
@@ -188,6 +240,8 @@ public final class MarginDecider {
             lastNoticeAt = null;
             finalNoticeSent = false;
             handoffSent = false;
+            graceShiftMillis = 0;
+            finalShiftMillis = 0;
         }
 
         void endEpisode() {
@@ -216,16 +270,26 @@ public final class MarginDecider {
             notices.add(new Notice(id, type, reason, step, episodeId, callId, level, previous, at, null));
         }
 
+        MarginState state() {
+            return new MarginState(level, episodeId, callNumber, callOpen, callOpenedAt, finalNoticeSent,
+                    handoffSent, lastNoticeAt, callSteps, episodeSteps, graceShiftMillis, finalShiftMillis);
+        }
+
+        /** The step is not run now: the escalation waits until {@code until} and asks again. */
+        Decision waitUntil(Instant until) {
+            return new Decision(state(), List.of(), null, true, until, null);
+        }
+
         Decision decision(boolean continueEscalation) {
-            MarginState next = new MarginState(level, episodeId, callNumber, callOpen, callOpenedAt, finalNoticeSent,
-                    handoffSent, lastNoticeAt, callSteps, episodeSteps);
+            MarginState next = state();
             Instant deadline = deadline(next);
             List<Notice> out = new ArrayList<>(notices.size());
             for (Notice n : notices) {
                 out.add(new Notice(n.notificationId(), n.type(), n.reason(), n.step(), n.episodeId(), n.callId(),
                         n.level(), n.previousLevel(), n.at(), n.callId() != null && callOpen ? deadline : null));
             }
-            return new Decision(next, List.copyOf(out), escalation, continueEscalation);
+            Instant nextStep = continueEscalation && next.callOpen() && !next.handoffSent() ? finalDue(next) : null;
+            return new Decision(next, List.copyOf(out), escalation, continueEscalation, null, nextStep);
         }
     }
 }

@@ -13,12 +13,24 @@ import java.util.Map;
  * @param lastNoticeAt when the open call's last notice went out (reminder clock), null when none
  * @param callSteps notices sent per type within the current call
  * @param episodeSteps notices sent per type outside calls within the episode
+ * @param graceShiftMillis how far a deposit in flight postponed the call's grace step (SPEC §3.6),
+ *        0 when it was not; the final step moves with it
+ * @param finalShiftMillis how far the final step was postponed on its own, 0 when it was not
  */
 public record MarginState(Level level, String episodeId, int callNumber, boolean callOpen, Instant callOpenedAt,
                           boolean finalNoticeSent, boolean handoffSent, Instant lastNoticeAt,
-                          Map<NotificationType, Integer> callSteps, Map<NotificationType, Integer> episodeSteps) {
+                          Map<NotificationType, Integer> callSteps, Map<NotificationType, Integer> episodeSteps,
+                          long graceShiftMillis, long finalShiftMillis) {
     public static final MarginState INITIAL = new MarginState(Level.HEALTHY, null, 0, false, null, false, false, null,
             Map.of(), Map.of());
+
+    /** A state whose call steps were never postponed. */
+    public MarginState(Level level, String episodeId, int callNumber, boolean callOpen, Instant callOpenedAt,
+                       boolean finalNoticeSent, boolean handoffSent, Instant lastNoticeAt,
+                       Map<NotificationType, Integer> callSteps, Map<NotificationType, Integer> episodeSteps) {
+        this(level, episodeId, callNumber, callOpen, callOpenedAt, finalNoticeSent, handoffSent, lastNoticeAt, callSteps,
+                episodeSteps, 0, 0);
+    }
 
     public MarginState {
         callSteps = copy(callSteps);

@@ -10,18 +10,33 @@ import java.util.List;
  * The body of one notification as a subscriber receives it (SPEC §6), fields in contract order
  * and already in their wire formats: money as decimal strings (equity and requirement half-up to
  * the cent, deposits ceiling to the cent), prices with 8 decimals, ratio and fraction as numbers.
+ *
+ * @param priceSuspect whether the evaluation used a suspect mark still holding (SPEC §3.5)
+ * @param pendingDeposit value of the cross account's deposits in flight, to the cent (SPEC §3.6)
+ * @param positionsTruncated whether {@code positions} was cut to fit SNS (SPEC §10)
  */
 public record Notification(String schemaVersion, String notificationId, String type, String reason, String venueId,
                            String accountId, String isolatedInstrument, String episodeId, String callId, int step,
                            String level, String previousLevel, Double collateralRatio, String equity,
                            String maintenanceMargin, String requiredDeposit, String minimumDeposit,
                            double reduceFraction, List<PositionLine> positions, TriggerLine trigger,
-                           String evaluatedAt, String deadline) {
+                           String evaluatedAt, String deadline, boolean priceSuspect, String pendingDeposit,
+                           boolean positionsTruncated) {
     public static final String SCHEMA_VERSION = "1";
 
-    /** One position line; prices null when no positive price solves them. */
+    /**
+     * One position line; prices null when no positive price solves them; the SPEC §4 risk figures
+     * (4 decimals, half-even) null while the liquidation price or the volatility is unknown.
+     */
     public record PositionLine(String instrument, String size, String markPrice, String liquidationPrice,
-                               String warningPrice) {
+                               String warningPrice, Double sigmasToLiquidation, Double liquidationProbability1h,
+                               Double liquidationProbability24h) {
+    }
+
+    /** What an evaluation adds to a notice beyond its SPEC §4 figures. */
+    public record Context(boolean priceSuspect, String pendingDeposit, java.util.function.Function<PositionFigures, Double[]> risk) {
+        /** No suspect mark, no deposit in flight, no risk figures. */
+        public static final Context PLAIN = new Context(false, "0.00", p -> new Double[3]);
     }
 
     /** What caused the notice: a price or account event, or the escalation clock. */
@@ -29,11 +44,22 @@ public record Notification(String schemaVersion, String notificationId, String t
                               String eventId) {
     }
 
+    /** As {@link #of(String, Notice, Evaluation, Trigger, Context)} with {@link Context#PLAIN}. */
     public static Notification of(String venueId, Notice n, Evaluation e, Trigger t) {
+        return of(venueId, n, e, t, Context.PLAIN);
+    }
+
+    /**
+     * The body of notice {@code n} from evaluation {@code e} caused by {@code t}.
+     *
+     * @param c the wick-guard flag, the pending deposit value and the risk figures per position
+     */
+    public static Notification of(String venueId, Notice n, Evaluation e, Trigger t, Context c) {
         List<PositionLine> lines = new ArrayList<>(e.positions().size());
         for (PositionFigures p : e.positions()) {
+            Double[] risk = c.risk().apply(p);
             lines.add(new PositionLine(p.instrument(), p.size().toPlainString(), p.markPrice().toPlainString(),
-                    plain(p.liquidationPrice()), plain(p.warningPrice())));
+                    plain(p.liquidationPrice()), plain(p.warningPrice()), risk[0], risk[1], risk[2]));
         }
         TriggerLine trigger = new TriggerLine(t.kind().name(), t.instrument(), plain(t.price()),
                 Timestamps.format(t.timestamp()),
@@ -46,7 +72,7 @@ public record Notification(String schemaVersion, String notificationId, String t
                 e.requiredDeposit().toPlainString(), e.minimumDeposit().toPlainString(),
                 // a JSON number written as a double, so every path that re-reads a body writes it alike
                 e.reduceFraction().doubleValue(),
-                List.copyOf(lines), trigger, iso(n.at()), iso(n.deadline()));
+                List.copyOf(lines), trigger, iso(n.at()), iso(n.deadline()), c.priceSuspect(), c.pendingDeposit(), false);
     }
 
     private static String plain(BigDecimal d) {

@@ -34,8 +34,15 @@ public class RecheckHandler implements RequestHandler<RecheckHandler.Request, Re
     public record Request(String venueId, String accountId, String subAccount, String callId, String step, String at) {
     }
 
+    /**
+     * What the state machine does next.
+     *
+     * @param waitUntil the step was not run: wait until this instant and ask again (SPEC §3.6), else null
+     * @param nextDeadline when the call's next step falls due (after the grace step), else null
+     */
     @RegisterForReflection
-    public record Response(boolean continueEscalation, String callId, String level, int notifications) {
+    public record Response(boolean continueEscalation, String callId, String level, int notifications, String waitUntil,
+                           String nextDeadline) {
     }
 
     @Override
@@ -57,7 +64,7 @@ public class RecheckHandler implements RequestHandler<RecheckHandler.Request, Re
             Instant at = Timestamps.parse("at", require("at", r.at()));
             MarginService.RecheckOutcome o = service.recheck(r.venueId(), r.accountId(), r.subAccount(), r.callId(), step, at);
             return new Response(o.continueEscalation(), r.callId(), o.level() == null ? null : o.level().name(),
-                    o.notifications());
+                    o.notifications(), Timestamps.format(o.waitUntil()), Timestamps.format(o.nextDeadline()));
         } finally {
             metrics.flush();
         }

@@ -13,12 +13,14 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Account;
+import org.margincall.engine.domain.AcceptedMark;
 import org.margincall.engine.domain.AccountTransition;
 import org.margincall.engine.domain.EscalationStep;
 import org.margincall.engine.domain.Exposure;
 import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.domain.Level;
 import org.margincall.engine.domain.Position;
+import org.margincall.engine.domain.PriceArrival;
 import org.margincall.engine.domain.PriceStamp;
 import org.margincall.engine.domain.SubAccount;
 import org.margincall.engine.domain.Timestamps;
@@ -63,8 +65,17 @@ public class MarginService {
         this.clock = clock;
     }
 
-    /** A validated SPEC §5.1 price event; {@code markPrice} in quote currency, {@code timestamp} truncated to ms. */
-    public record PriceUpdate(String instrument, BigDecimal markPrice, Instant timestamp, long sequence, String source) {
+    /**
+     * A validated SPEC §5.1 price event; prices in quote currency, {@code timestamp} truncated to ms.
+     *
+     * @param indexPrice the event's index price (SPEC §3.5), or null
+     */
+    public record PriceUpdate(String instrument, BigDecimal markPrice, Instant timestamp, long sequence, String source,
+                              BigDecimal indexPrice) {
+        /** An event without an index price. */
+        public PriceUpdate(String instrument, BigDecimal markPrice, Instant timestamp, long sequence, String source) {
+            this(instrument, markPrice, timestamp, sequence, source, null);
+        }
     }
 
     /**
@@ -91,8 +102,14 @@ public class MarginService {
         }
     }
 
-    /** What a re-check decided for the escalation that asked (SPEC §3.4); {@code level} null when not evaluated. */
-    public record RecheckOutcome(boolean continueEscalation, Level level, int notifications) {
+    /**
+     * What a re-check decided for the escalation that asked (SPEC §3.4); {@code level} null when not evaluated.
+     *
+     * @param waitUntil the step was postponed (SPEC §3.6) or is not due: run it at this instant; else null
+     * @param nextDeadline when the call's next step falls due, when the escalation continues; else null
+     */
+    public record RecheckOutcome(boolean continueEscalation, Level level, int notifications, Instant waitUntil,
+                                 Instant nextDeadline) {
     }
 
     /** The sweep's tallies (SPEC §5.3). */
@@ -133,17 +150,31 @@ public class MarginService {
                     "is more than " + config.maxFutureSeconds() + " s in the future");
         }
         PriceStamp stamp = PriceStamp.of(p.timestamp(), p.sequence());
-        if (!venues.storeIfNewer(venueId, p.instrument(), p.markPrice(), stamp, p.source())) {
-            metrics.count(Metrics.EVENTS_DUPLICATE);
-            return Outcome.duplicate("not newer than the stored price of " + p.instrument() + " by (timestamp, sequence)");
+        // The suspect flag and the variance derive from the previous mark: store only if it is still
+        // the stored one, else read again (another price landed meanwhile) and decide again.
+        for (int attempt = 1; ; attempt++) {
+            AcceptedMark mark = PriceArrival.accept(snap, p.instrument(), p.markPrice(), p.indexPrice(), stamp, p.source());
+            if (mark == null) {
+                metrics.count(Metrics.EVENTS_DUPLICATE);
+                return Outcome.duplicate("not newer than the stored price of " + p.instrument() + " by (timestamp, sequence)");
+            }
+            if (venues.storeIfUnchanged(venueId, mark, snap.stamps().get(p.instrument()))) {
+                PriceArrival.apply(snap, mark);
+                break;
+            }
+            if (attempt == TransitionCommitter.MAX_ATTEMPTS) {
+                throw new IllegalStateException("the price of " + p.instrument() + " kept changing during "
+                        + attempt + " attempts");
+            }
+            snap = venues.load(venueId);
         }
         metrics.count(Metrics.EVENTS_ACCEPTED);
-        snap.marks().put(p.instrument(), p.markPrice());
         Trigger trigger = Trigger.price(p.instrument(), p.markPrice(), p.timestamp(), p.sequence());
         AccountTransition.Rule rule = new AccountTransition.Evaluate(p.timestamp());
         Tally t = new Tally();
+        VenueSnapshot stored = snap;
         for (StoredAccount a : accounts.getAll(venueId, holdings.holders(venueId, p.instrument()))) {
-            t.add(committer.commit(snap, a, current ->
+            t.add(committer.commit(stored, a, current ->
                     Optional.of(Plan.evaluate(current.account(), sub -> sub.exposedTo(slot), rule, trigger))));
         }
         return t.accepted();
@@ -245,13 +276,14 @@ public class MarginService {
         VenueSnapshot snap = venues.load(venueId);
         Optional<StoredAccount> a = accounts.get(venueId, accountId);
         if (a.isEmpty()) {
-            return new RecheckOutcome(false, null, 0);
+            return new RecheckOutcome(false, null, 0, null, null);
         }
         Trigger trigger = Trigger.clock(callId, step.name(), at);
         AccountTransition.Rule rule = new AccountTransition.Recheck(callId, step, at);
         Committed c = committer.commit(snap, a.get(), current ->
                 Optional.of(Plan.evaluate(current.account(), sub -> sub.id().equals(subAccountId), rule, trigger)));
-        return new RecheckOutcome(c.result().continueEscalation(), c.result().recheckLevel(), c.notifications());
+        AccountTransition.Result r = c.result();
+        return new RecheckOutcome(r.continueEscalation(), r.recheckLevel(), c.notifications(), r.waitUntil(), r.nextStepAt());
     }
 
     // ---- the sweep (SPEC §5.3) ----

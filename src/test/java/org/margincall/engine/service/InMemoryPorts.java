@@ -23,6 +23,8 @@ import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.Catalog;
 import org.margincall.engine.domain.MarginState;
 import org.margincall.engine.domain.Marks;
+import org.margincall.engine.domain.AcceptedMark;
+import org.margincall.engine.domain.PriceArrival;
 import org.margincall.engine.domain.PriceStamp;
 import org.margincall.engine.domain.VenueSnapshot;
 import org.margincall.engine.service.port.AccountItems;
@@ -97,6 +99,7 @@ final class InMemoryPorts {
         final Map<String, Catalog> catalogs = new ConcurrentHashMap<>();
         final Map<String, BigDecimal> prices = new ConcurrentHashMap<>();
         final Map<String, PriceStamp> stamps = new ConcurrentHashMap<>();
+        final Map<String, AcceptedMark> marks = new ConcurrentHashMap<>();
         final Set<String> staleReported = ConcurrentHashMap.newKeySet();
 
         @Override
@@ -105,16 +108,15 @@ final class InMemoryPorts {
             if (c == null) {
                 throw new UnknownVenueException(venueId);
             }
-            Marks marks = new Marks(c);
-            Map<String, PriceStamp> s = new HashMap<>();
+            VenueSnapshot snap = new VenueSnapshot(c, new Marks(c), new HashMap<>());
             prices.forEach((k, v) -> {
                 if (k.startsWith(venueId + "|")) {
-                    String symbol = k.substring(venueId.length() + 1);
-                    marks.put(symbol, v);
-                    s.put(symbol, stamps.get(k));
+                    AcceptedMark m = marks.get(k);
+                    PriceArrival.apply(snap, m != null ? m
+                            : new AcceptedMark(k.substring(venueId.length() + 1), v, stamps.get(k), null, false, null));
                 }
             });
-            return new VenueSnapshot(c, marks, s);
+            return snap;
         }
 
         @Override
@@ -126,6 +128,19 @@ final class InMemoryPorts {
             }
             stamps.put(k, stamp);
             prices.put(k, markPrice);
+            marks.remove(k);
+            return true;
+        }
+
+        @Override
+        public synchronized boolean storeIfUnchanged(String venueId, AcceptedMark mark, PriceStamp previous) {
+            String k = venueId + "|" + mark.instrument();
+            if (!java.util.Objects.equals(stamps.get(k), previous)) {
+                return false;
+            }
+            stamps.put(k, mark.stamp());
+            prices.put(k, mark.price());
+            marks.put(k, mark);
             return true;
         }
 

@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.margincall.engine.domain.Account;
+import org.margincall.engine.domain.PendingDeposit;
+import org.margincall.engine.domain.Timestamps;
 import org.margincall.engine.service.port.StoredAccount;
 import org.margincall.engine.domain.MarginState;
 import org.margincall.engine.domain.Position;
@@ -32,7 +34,16 @@ final class AccountCodec {
             positions.add(new Position(p.get("instrument").s(), decimal(p.get("size")), decimal(p.get("entryPrice")),
                     decimal(p.get("isolatedMargin"))));
         }
-        Account account = new Account(accountId, collateral, positions, decimal(item.get("warning")));
+        List<PendingDeposit> pending = new ArrayList<>();
+        AttributeValue pv = item.get("pendingDeposits");
+        if (pv != null && pv.hasL()) {
+            for (AttributeValue d : pv.l()) {
+                Map<String, AttributeValue> m = d.m();
+                pending.add(new PendingDeposit(m.get("asset").s(), decimal(m.get("amount")), m.get("reference").s(),
+                        Timestamps.parse("pendingDeposits.expectedBy", m.get("expectedBy").s())));
+            }
+        }
+        Account account = new Account(accountId, collateral, positions, decimal(item.get("warning")), pending);
         Map<String, MarginState> states = new HashMap<>();
         item.get("states").m().forEach((sub, v) -> states.put(sub, StateCodec.decode(v)));
         List<StoredAccount.OutboxEntry> outbox = new ArrayList<>();

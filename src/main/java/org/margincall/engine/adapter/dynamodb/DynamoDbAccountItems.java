@@ -18,7 +18,9 @@ import java.util.concurrent.Executors;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.MarginState;
+import org.margincall.engine.domain.PendingDeposit;
 import org.margincall.engine.domain.Position;
+import org.margincall.engine.domain.Timestamps;
 import org.margincall.engine.service.port.AccountItems;
 import org.margincall.engine.service.port.StoredAccount;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -115,7 +117,7 @@ public class DynamoDbAccountItems implements AccountItems {
         Map<String, AttributeValue> values = new HashMap<>();
         if (changed != null) {
             Map<String, AttributeValue> attrs = accountAttributes(changed);
-            for (String k : List.of("collateral", "positions")) {
+            for (String k : List.of("collateral", "positions", "pendingDeposits")) {
                 sets.add(k + " = :" + k);
                 values.put(":" + k, attrs.get(k));
             }
@@ -243,6 +245,12 @@ public class DynamoDbAccountItems implements AccountItems {
         if (a.warning() != null) {
             item.put("warning", s(a.warning().toPlainString()));
         }
+        List<AttributeValue> pending = new ArrayList<>();
+        for (PendingDeposit d : a.pendingDeposits()) {
+            pending.add(AttributeValue.fromM(Map.of("asset", s(d.asset()), "amount", s(d.amount().toPlainString()),
+                    "reference", s(d.reference()), "expectedBy", s(Timestamps.format(d.expectedBy())))));
+        }
+        item.put("pendingDeposits", AttributeValue.fromL(pending));
         return item;
     }
 

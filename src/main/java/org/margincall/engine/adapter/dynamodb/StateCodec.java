@@ -33,6 +33,10 @@ final class StateCodec {
         }
         m.put("callSteps", steps(s.callSteps()));
         m.put("episodeSteps", steps(s.episodeSteps()));
+        if (s.graceShiftMillis() != 0 || s.finalShiftMillis() != 0) {
+            m.put("graceShiftMillis", AttributeValue.fromN(Long.toString(s.graceShiftMillis())));
+            m.put("finalShiftMillis", AttributeValue.fromN(Long.toString(s.finalShiftMillis())));
+        }
         return AttributeValue.fromM(m);
     }
 
@@ -41,7 +45,13 @@ final class StateCodec {
         return new MarginState(Level.valueOf(m.get("level").s()), str(m, "episodeId"),
                 Integer.parseInt(m.get("callNumber").n()), m.get("callOpen").bool(), instant(m, "callOpenedAt"),
                 m.get("finalNoticeSent").bool(), m.get("handoffSent").bool(), instant(m, "lastNoticeAt"),
-                steps(m.get("callSteps")), steps(m.get("episodeSteps")));
+                steps(m.get("callSteps")), steps(m.get("episodeSteps")), millis(m, "graceShiftMillis"),
+                millis(m, "finalShiftMillis"));
+    }
+
+    private static long millis(Map<String, AttributeValue> m, String k) {
+        AttributeValue v = m.get(k);
+        return v == null ? 0 : Long.parseLong(v.n());
     }
 
     private static AttributeValue steps(Map<NotificationType, Integer> steps) {

@@ -8,10 +8,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Catalog;
+import org.margincall.engine.domain.AcceptedMark;
 import org.margincall.engine.domain.Marks;
+import org.margincall.engine.domain.RealisedVariance;
 import org.margincall.engine.domain.PriceStamp;
 import org.margincall.engine.domain.Timestamps;
 import org.margincall.engine.domain.VenueSnapshot;
@@ -48,6 +52,8 @@ public class VenueStore implements VenueRepository {
         ArrayNode assets = json.createArrayNode();
         Map<String, String> prices = new HashMap<>();
         Map<String, PriceStamp> stamps = new HashMap<>();
+        Set<String> suspect = new HashSet<>();
+        Map<String, RealisedVariance> variances = new HashMap<>();
         Map<String, AttributeValue> start = null;
         do {
             QueryRequest.Builder q = QueryRequest.builder().tableName(table).consistentRead(true)
@@ -68,6 +74,14 @@ public class VenueStore implements VenueRepository {
                     String symbol = sk.substring(2);
                     prices.put(symbol, item.get("markPrice").s());
                     stamps.put(symbol, new PriceStamp(Long.parseLong(item.get("tsMillis").n()), Long.parseLong(item.get("seq").n())));
+                    AttributeValue flag = item.get("suspect");
+                    if (flag != null && Boolean.TRUE.equals(flag.bool())) {
+                        suspect.add(symbol);
+                    }
+                    AttributeValue variance = item.get("variance");
+                    if (variance != null && variance.hasM()) {
+                        variances.put(symbol, VarianceCodec.decode(variance.m()));
+                    }
                 }
             }
             start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
@@ -86,7 +100,7 @@ public class VenueStore implements VenueRepository {
                 marks.put(symbol, price);
             }
         });
-        return new VenueSnapshot(catalog, marks, stamps);
+        return new VenueSnapshot(catalog, marks, stamps, suspect, variances);
     }
 
     /** Stores a venue's configuration from its SPEC §7 JSON; validates it first, writes nothing if bad. */
@@ -116,28 +130,50 @@ public class VenueStore implements VenueRepository {
      */
     @Override
     public boolean storeIfNewer(String venueId, String instrument, BigDecimal markPrice, PriceStamp stamp, String source) {
-        long timestampMillis = stamp.timestampMillis();
-        long sequence = stamp.sequence();
+        return put(venueId, new AcceptedMark(instrument, markPrice, stamp, source, false, null),
+                "attribute_not_exists(pk) OR tsMillis < :ts OR (tsMillis = :ts AND seq < :seq)",
+                Map.of(":ts", n(stamp.timestampMillis()), ":seq", n(stamp.sequence())));
+    }
+
+    /** One conditional put on the stored stamp being exactly {@code previous}. */
+    @Override
+    public boolean storeIfUnchanged(String venueId, AcceptedMark mark, PriceStamp previous) {
+        if (previous == null) {
+            return put(venueId, mark, "attribute_not_exists(pk)", Map.of());
+        }
+        return put(venueId, mark, "tsMillis = :pts AND seq = :pseq",
+                Map.of(":pts", n(previous.timestampMillis()), ":pseq", n(previous.sequence())));
+    }
+
+    private boolean put(String venueId, AcceptedMark mark, String condition, Map<String, AttributeValue> values) {
+        PriceStamp stamp = mark.stamp();
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(Keys.PK, s(Keys.venue(venueId)));
-        item.put(Keys.SK, s(Keys.priceSk(instrument)));
-        item.put("markPrice", s(markPrice.toPlainString()));
+        item.put(Keys.SK, s(Keys.priceSk(mark.instrument())));
+        item.put("markPrice", s(mark.price().toPlainString()));
         item.put("timestamp", s(Timestamps.format(stamp.timestamp())));
-        item.put("tsMillis", n(timestampMillis));
-        item.put("seq", n(sequence));
-        if (source != null) {
-            item.put("source", s(source));
+        item.put("tsMillis", n(stamp.timestampMillis()));
+        item.put("seq", n(stamp.sequence()));
+        item.put("suspect", AttributeValue.fromBool(mark.suspect()));
+        if (mark.source() != null) {
+            item.put("source", s(mark.source()));
+        }
+        RealisedVariance v = mark.variance();
+        if (v != null) {
+            item.put("variance", AttributeValue.fromM(VarianceCodec.encode(v)));
         }
         try {
-            ddb.putItem(b -> b.tableName(table).item(item)
-                    .conditionExpression("attribute_not_exists(pk) OR tsMillis < :ts OR (tsMillis = :ts AND seq < :seq)")
-                    .expressionAttributeValues(Map.of(":ts", n(timestampMillis), ":seq", n(sequence))));
+            ddb.putItem(b -> {
+                b.tableName(table).item(item).conditionExpression(condition);
+                if (!values.isEmpty()) {
+                    b.expressionAttributeValues(values);
+                }
+            });
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;
         }
     }
-
 
     /**
      * Records that the price stamped {@code tsMillis} has been reported stale, once: true only for

@@ -1,6 +1,7 @@
 package org.margincall.engine.service.port;
 
 import java.math.BigDecimal;
+import org.margincall.engine.domain.AcceptedMark;
 import org.margincall.engine.domain.PriceStamp;
 import org.margincall.engine.domain.VenueSnapshot;
 
@@ -15,10 +16,17 @@ public interface VenueRepository {
     VenueSnapshot load(String venueId);
 
     /**
-     * Stores a price only if its stamp is newer than the stored one ({@link PriceStamp#isNewerThan}).
+     * Stores a mark only if the instrument's stored stamp is still {@code previous} (null: no price
+     * stored yet), so the mark's suspect flag and variance, derived from that previous mark, stay true.
      *
-     * @param markPrice the mark, quote currency per base unit
-     * @param source the feed's name, or null
+     * @return false when the stored price changed meanwhile (nothing written): re-load and decide again
+     */
+    boolean storeIfUnchanged(String venueId, AcceptedMark mark, PriceStamp previous);
+
+    /**
+     * Stores a plain mark (not suspect, no variance) only if its stamp is newer than the stored one
+     * ({@link PriceStamp#isNewerThan}); for loading and tests.
+     *
      * @return false for a duplicate or out-of-order price, leaving the stored one untouched
      */
     boolean storeIfNewer(String venueId, String instrument, BigDecimal markPrice, PriceStamp stamp, String source);

