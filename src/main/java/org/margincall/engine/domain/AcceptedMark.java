@@ -9,7 +9,7 @@ import java.math.BigDecimal;
  *
  * @param price mark price, quote currency per base unit
  * @param source the feed's name, or null
- * @param variance the realised variance including this mark, or null before the instrument's second mark
+ * @param variance the realised variance including this mark (null only for marks stored without one)
  */
 public record AcceptedMark(String instrument, BigDecimal price, PriceStamp stamp, String source, boolean suspect,
                            RealisedVariance variance) {

@@ -12,6 +12,11 @@ final class LiquidationRiskFigures {
 
     /** Figures per position; nulls while the liquidation price or the instrument's volatility is unknown. */
     static Function<PositionFigures, Double[]> of(VenueSnapshot snap) {
-        return p -> new Double[3];
+        return p -> {
+            RealisedVariance v = snap.variances().get(p.instrument());
+            LiquidationRisk.Figures f = LiquidationRisk.of(p.liquidationPrice(), p.markPrice(),
+                    v == null ? java.util.OptionalDouble.empty() : v.sigma());
+            return new Double[]{f.sigmasToLiquidation(), f.liquidationProbability1h(), f.liquidationProbability24h()};
+        };
     }
 }

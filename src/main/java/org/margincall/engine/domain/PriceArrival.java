@@ -28,12 +28,9 @@ public final class PriceArrival {
         Venue venue = snap.catalog().venue();
         boolean suspect = venue.wickGuard() != null && venue.wickGuard().isSuspect(price, index, previousMark,
                 previous == null ? null : previous.timestamp(), stamp.timestamp());
-        RealisedVariance variance = null;
-        if (previousMark != null) {
-            RealisedVariance before = snap.variances().getOrDefault(instrument, RealisedVariance.ZERO);
-            variance = before.next(previousMark.doubleValue(), previous.timestampMillis(), price.doubleValue(),
-                    stamp.timestampMillis(), venue.volatilityHalfLifeSeconds());
-        }
+        // SPEC §4: suspect marks count too; the state carries the previous mark and its time.
+        RealisedVariance variance = snap.variances().getOrDefault(instrument, RealisedVariance.EMPTY)
+                .next(price, stamp.timestampMillis(), venue.volatilityHalfLifeSeconds());
         return new AcceptedMark(instrument, price, stamp, source, suspect, variance);
     }
 
