@@ -67,11 +67,13 @@ public final class AccountTransition {
      * @param waitUntil for a {@link Recheck}: the step was postponed (SPEC §3.6) or is not due yet and
      *        runs at this instant; null when it ran
      * @param nextStepAt for a {@link Recheck} that continues: when the call's next step falls due
+     * @param heldHandoffs sub-accounts a suspect mark kept from {@code LIQUIDATION} (SPEC §3.5)
+     * @param postponements clock steps postponed by deposits in flight (SPEC §3.6)
      */
     public record Result(Map<String, MarginState> changed, List<Notification> notifications,
                          List<EscalationStart> escalations, int evaluated, int exactFallbacks,
                          List<Evaluated> evaluations, boolean continueEscalation, Level recheckLevel,
-                         Instant waitUntil, Instant nextStepAt) {
+                         Instant waitUntil, Instant nextStepAt, int heldHandoffs, int postponements) {
         /** True when nothing needs writing. */
         public boolean isEmpty() {
             return changed.isEmpty();
@@ -93,6 +95,8 @@ public final class AccountTransition {
         List<Evaluated> evaluations = in.recordEvaluations() ? new ArrayList<>() : List.of();
         int evaluated = 0;
         int fallbacks = 0;
+        int heldHandoffs = 0;
+        int postponements = 0;
         boolean cont = false;
         Level recheckLevel = null;
         Instant waitUntil = null;
@@ -116,8 +120,11 @@ public final class AccountTransition {
             }
             // SPEC §3.5: a suspect mark younger than holdSeconds cannot move a level to LIQUIDATION.
             boolean held = snap.suspectHolds(sub, at);
-            Level level = held && k.level() == Level.LIQUIDATION && state.level() != Level.LIQUIDATION
-                    ? Level.CRITICAL : k.level();
+            Level level = k.level();
+            if (held && level == Level.LIQUIDATION && state.level() != Level.LIQUIDATION) {
+                level = Level.CRITICAL;
+                heldHandoffs++;
+            }
             boolean cross = sub.isolatedInstrument() == null;
             Evaluation ev = in.recordEvaluations() ? MarginEvaluator.evaluate(sub, marks, state.level()) : null;
             if (ev != null) {
@@ -136,6 +143,10 @@ public final class AccountTransition {
                 recheckLevel = d.next().level();
                 waitUntil = d.waitUntil();
                 nextStepAt = d.nextStepAt();
+                if (d.next().graceShiftMillis() != state.graceShiftMillis()
+                        || d.next().finalShiftMillis() != state.finalShiftMillis()) {
+                    postponements++;
+                }
             } else {
                 d = decider.onEvaluation(sub.id(), state, level, at, in.trigger());
             }
@@ -157,6 +168,6 @@ public final class AccountTransition {
         }
         return new Result(java.util.Collections.unmodifiableMap(changed),
                 List.copyOf(notifications), List.copyOf(escalations), evaluated, fallbacks, List.copyOf(evaluations),
-                cont, recheckLevel, waitUntil, nextStepAt);
+                cont, recheckLevel, waitUntil, nextStepAt, heldHandoffs, postponements);
     }
 }

@@ -160,6 +160,9 @@ public class MarginService {
             }
             if (venues.storeIfUnchanged(venueId, mark, snap.stamps().get(p.instrument()))) {
                 PriceArrival.apply(snap, mark);
+                if (mark.suspect()) {
+                    metrics.count(Metrics.SUSPECT_MARKS);
+                }
                 break;
             }
             if (attempt == TransitionCommitter.MAX_ATTEMPTS) {

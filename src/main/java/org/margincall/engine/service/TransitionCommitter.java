@@ -108,6 +108,7 @@ public class TransitionCommitter {
                 AccountTransition.Result r = AccountTransition.apply(new AccountTransition.Input(snap, plan.account(),
                         read::state, plan.which(), plan.rule(), plan.trigger(), false));
                 metrics.count(Metrics.EXACT_FALLBACKS, r.exactFallbacks());
+                metrics.count(Metrics.HELD_HANDOFFS, r.heldHandoffs());
                 metrics.millis(Metrics.EVALUATION_LATENCY, (System.nanoTime() - started) / 1e6);
                 if (r.isEmpty() && plan.changed() == null) {
                     return new Committed(plan, r, r.evaluated(), 0, 0);
@@ -122,6 +123,7 @@ public class TransitionCommitter {
                         outbox, starts))) {
                     metrics.count(Metrics.ACCOUNTS_EVALUATED, r.evaluated());
                     metrics.count(Metrics.TRANSITIONS, r.changed().size());
+                    metrics.count(Metrics.POSTPONED_STEPS, r.postponements());
                     for (Map.Entry<String, MarginState> e : r.changed().entrySet()) {
                         LOG.infof("level of %s now %s (call %s)", e.getKey(), e.getValue().level(), e.getValue().callId());
                     }

@@ -15,6 +15,14 @@ public interface Metrics {
     String ESCALATION_START_FAILURES = "EscalationStartFailures";
     String EVALUATION_LATENCY = "EvaluationLatency";
     String STALE_PRICE_FEEDS = "StalePriceFeeds";
+    /** SPEC §3.5: marks found suspect on arrival. */
+    String SUSPECT_MARKS = "SuspectMarks";
+    /** SPEC §3.5: evaluations a suspect mark kept from handing off. */
+    String HELD_HANDOFFS = "HeldHandoffs";
+    /** SPEC §3.6: clock steps postponed by deposits in flight. */
+    String POSTPONED_STEPS = "PostponedClockSteps";
+    /** SPEC §3.6: pending deposits dropped after their expectedBy passed unsettled. */
+    String PENDING_DEPOSITS_EXPIRED = "PendingDepositsExpired";
 
     /** Adds {@code n} to a counter. */
     void count(String name, long n);
