@@ -113,6 +113,7 @@ public final class InMemoryReplay {
             put(accounts.get(r.accountId()).reduce(r.instrument(), r.size(), marks.exact(r.instrument())));
             evaluateAccount(r.accountId(), r.at(), Trigger.account("scenario-event-" + r.index(), r.at()));
         }
+        // ScenarioEvent.PendingDeposit and Deposit.settles: §3.6 not implemented yet (parsed, not applied).
     }
 
     private void evaluateAccount(String accountId, Instant at, Trigger t) {
