@@ -109,7 +109,7 @@ public final class CatalogJson {
             String symbol = id(n, path, "symbol");
             JsonNode tiers = array(n, path, "tiers");
             if (tiers.isEmpty()) {
-                throw new InvalidInputException(path + ".tiers", "[]", "needs at least one bracket");
+                throw new InvalidInputException(path + ".tiers", JsonFields.shown(tiers), "needs at least one bracket");
             }
             List<TierTable.Tier> ts = new ArrayList<>();
             for (int k = 0; k < tiers.size(); k++) {
@@ -193,8 +193,8 @@ public final class CatalogJson {
         Iterator<Map.Entry<String, JsonNode>> it = c.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
-            String field = path + "." + JsonFields.shownText(e.getKey());
-            checkId(field, e.getKey());
+            checkId(path, e.getKey()); // a bad key is named as the value of its object, as a schema's propertyNames does
+            String field = path + "." + e.getKey();
             if (catalog != null) {
                 catalog.asset(field, e.getKey());
             }

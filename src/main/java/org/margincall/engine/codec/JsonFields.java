@@ -422,7 +422,7 @@ public final class JsonFields {
         if (v == null) {
             return null;
         }
-        return v.isTextual() ? shownText(v.textValue()) : new Raw(elide(v.toString()));
+        return v.isTextual() ? shownText(v.textValue()) : new Raw(elide(v.isNumber() ? v.asText() : v.toString()));
     }
 
     /** JSON text other than a string: shown without quotes. */

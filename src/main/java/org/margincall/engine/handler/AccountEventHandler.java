@@ -112,16 +112,16 @@ public class AccountEventHandler implements RequestHandler<EventBridgeEvent, Eve
             change = new MarginService.PositionChange(instrument, size, size.signum() == 0 ? BigDecimal.ONE : entry, isolated);
         } else {
             if (collateral.isEmpty()) {
-                throw new InvalidInputException("detail.collateral", "{}", "must name at least one balance");
+                throw new InvalidInputException("detail.collateral", JsonFields.shown(c), "must name at least one balance");
             }
             // §3.6 not implemented yet: settles is validated (references, no repeats), then dropped.
             JsonNode settles = optionalArray(d, "detail", "settles");
             if (settles != null) {
                 Set<String> seen = new HashSet<>();
                 for (int i = 0; i < settles.size(); i++) {
-                    String field = "detail.settles[" + i + "]";
-                    if (!seen.add(idValue(settles.get(i), field))) {
-                        throw new InvalidInputException(field, settles.get(i).textValue(), "repeats an earlier reference");
+                    if (!seen.add(idValue(settles.get(i), "detail.settles[" + i + "]"))) {
+                        throw new InvalidInputException("detail.settles", settles.get(i).textValue(),
+                                "names a reference twice (at " + i + ")");
                     }
                 }
             }
