@@ -6,6 +6,7 @@ import java.math.BigInteger;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.Set;
+import java.util.TreeSet;
 import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.domain.Timestamps;
 
@@ -92,7 +93,7 @@ public final class JsonFields {
             String name = names.next();
             if (!allowed.contains(name)) {
                 throw new InvalidInputException(path + "." + shownName(name), shown(obj.get(name)),
-                        "is not a field of this object (allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+                        "is not a field of this object (allowed: " + String.join(", ", new TreeSet<>(allowed)) + ")");
             }
         }
     }
@@ -196,16 +197,6 @@ public final class JsonFields {
         return s;
     }
 
-    /** Compatibility: a required non-empty string, now held to the identifier rule. */
-    public static String text(JsonNode node, String path, String name) {
-        return id(node, path, name);
-    }
-
-    /** Compatibility: an optional identifier. */
-    public static String optionalText(JsonNode node, String path, String name) {
-        return optionalId(node, path, name);
-    }
-
     // ---- decimals -----------------------------------------------------------------------------
 
     /** A required decimal string of any sign. */
@@ -302,11 +293,6 @@ public final class JsonFields {
     /** A sequence number: a whole number from {@code min} to {@value #SEQUENCE_MAX}. */
     public static long sequence(JsonNode node, String path, String name, long min) {
         return wholeNumber(node, path, name, min, SEQUENCE_MAX);
-    }
-
-    /** Compatibility: a required whole number of at least {@code min}, up to {@value #SEQUENCE_MAX}. */
-    public static long wholeNumber(JsonNode node, String path, String name, long min) {
-        return sequence(node, path, name, min);
     }
 
     public static long wholeValue(JsonNode v, String field, long min, long max) {
