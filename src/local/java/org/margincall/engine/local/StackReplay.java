@@ -203,6 +203,9 @@ public final class StackReplay {
             }
             return prices.handleRequest(JSON.readValue(JSON.writeValueAsBytes(env), EventBridgeEvent.class), null);
         }
+        if (e instanceof ScenarioEvent.PendingDeposit) {
+            return new EventResult("IGNORED", "§3.6 deposits in flight are not implemented yet", 0, 0, 0);
+        }
         // The venue reports the account's new absolute state, as its own ledger would.
         String accountId = e instanceof ScenarioEvent.Deposit dep ? dep.accountId() : ((ScenarioEvent.Reduce) e).accountId();
         Account current = accounts.get(venueId, accountId).orElseThrow().account();

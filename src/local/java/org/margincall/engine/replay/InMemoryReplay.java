@@ -102,6 +102,7 @@ public final class InMemoryReplay {
             transition(next, sub -> true, new AccountTransition.Evaluate(r.at()),
                     Trigger.account("scenario-event-" + r.index(), r.at()));
         }
+        // ScenarioEvent.PendingDeposit and Deposit.settles: §3.6 not implemented yet (parsed, not applied).
     }
 
     private AccountTransition.Result transition(Account a, Predicate<SubAccount> which, AccountTransition.Rule rule,

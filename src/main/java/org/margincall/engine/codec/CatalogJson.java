@@ -1,21 +1,32 @@
 package org.margincall.engine.codec;
 
+import static org.margincall.engine.codec.JsonFields.accountId;
 import static org.margincall.engine.codec.JsonFields.array;
+import static org.margincall.engine.codec.JsonFields.checkId;
 import static org.margincall.engine.codec.JsonFields.decimal;
 import static org.margincall.engine.codec.JsonFields.decimalValue;
+import static org.margincall.engine.codec.JsonFields.id;
+import static org.margincall.engine.codec.JsonFields.object;
+import static org.margincall.engine.codec.JsonFields.onlyFields;
+import static org.margincall.engine.codec.JsonFields.optional;
+import static org.margincall.engine.codec.JsonFields.optionalArray;
+import static org.margincall.engine.codec.JsonFields.optionalBoolean;
 import static org.margincall.engine.codec.JsonFields.optionalDecimal;
+import static org.margincall.engine.codec.JsonFields.optionalId;
+import static org.margincall.engine.codec.JsonFields.optionalObject;
 import static org.margincall.engine.codec.JsonFields.optionalSeconds;
-import static org.margincall.engine.codec.JsonFields.optionalText;
 import static org.margincall.engine.codec.JsonFields.required;
-import static org.margincall.engine.codec.JsonFields.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.margincall.engine.codec.JsonFields.Range;
 import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.Catalog;
 import org.margincall.engine.domain.CollateralAsset;
@@ -26,48 +37,92 @@ import org.margincall.engine.domain.Thresholds;
 import org.margincall.engine.domain.TierTable;
 import org.margincall.engine.domain.Venue;
 
-/** Maps the SPEC §7 JSON shapes (venue, instruments, collateral assets, accounts) to the domain. */
+/**
+ * Maps the SPEC §7 JSON shapes (venue, instruments, collateral assets, accounts) to the domain,
+ * as {@code schema/scenario-v1.schema.json} defines them: every field SPEC does not define is
+ * refused naming its path ({@code $.venue.thresholds.warnig}), so a typo cannot silently fall back
+ * to a default. Paths are JSON paths with array indices, as a schema validator reports them.
+ */
 public final class CatalogJson {
+    static final Set<String> VENUE_FIELDS = Set.of("id", "thresholds", "hysteresis", "gracePeriodSeconds",
+            "finalNoticeSeconds", "reminderSeconds", "stalePriceSeconds", "wickGuard", "maxPendingCreditSeconds",
+            "volatilityHalfLifeSeconds", "handoffsHeld");
+    static final Set<String> THRESHOLD_FIELDS = Set.of("warning", "marginCall", "critical", "liquidation");
+    static final Set<String> WICK_GUARD_FIELDS = Set.of("maxTickMove", "maxMarkIndexDeviation", "windowSeconds", "holdSeconds");
+    static final Set<String> INSTRUMENT_FIELDS = Set.of("symbol", "tiers");
+    static final Set<String> TIER_FIELDS = Set.of("floor", "cap", "mmr");
+    static final Set<String> ASSET_FIELDS = Set.of("asset", "haircut", "priceInstrument");
+    static final Set<String> ACCOUNT_FIELDS = Set.of("accountId", "collateral", "positions", "warning");
+    static final Set<String> POSITION_FIELDS = Set.of("instrument", "size", "entryPrice", "isolatedMargin");
+
     private CatalogJson() {
     }
 
-    /** A venue; {@code id} may be absent (golden vectors) and then defaults to {@code fallbackId}. */
+    /** A venue; {@code id} may be absent (golden vectors, stored configuration) only when {@code fallbackId} is given. */
     public static Venue venue(JsonNode v, String fallbackId) {
-        String path = "venue";
-        if (v == null || !v.isObject()) {
-            throw new InvalidInputException(path, v == null ? null : v.toString(), "must be an object");
+        String path = "$.venue";
+        object(v, path);
+        onlyFields(v, path, VENUE_FIELDS);
+        String id = optionalId(v, path, "id");
+        if (id == null && fallbackId == null) {
+            throw new InvalidInputException(path + ".id", null, "is required");
         }
-        String id = optionalText(v, path, "id");
         Thresholds t = Thresholds.DEFAULT;
-        JsonNode th = v.get("thresholds");
-        if (th != null && !th.isNull()) {
+        JsonNode th = optionalObject(v, path, "thresholds");
+        if (th != null) {
             String tp = path + ".thresholds";
-            t = new Thresholds(decimal(th, tp, "warning"), decimal(th, tp, "marginCall"),
-                    decimal(th, tp, "critical"), decimal(th, tp, "liquidation"));
+            onlyFields(th, tp, THRESHOLD_FIELDS);
+            t = new Thresholds(decimal(th, tp, "warning", Range.POSITIVE), decimal(th, tp, "marginCall", Range.POSITIVE),
+                    decimal(th, tp, "critical", Range.POSITIVE), decimal(th, tp, "liquidation", Range.POSITIVE));
         }
-        BigDecimal h = optionalDecimal(v, path, "hysteresis");
-        return new Venue(id == null ? fallbackId : id, t, h == null ? Venue.DEFAULT_HYSTERESIS : h,
+        BigDecimal h = optionalDecimal(v, path, "hysteresis", Range.FRACTION);
+        Venue venue = new Venue(id == null ? fallbackId : id, t, h == null ? Venue.DEFAULT_HYSTERESIS : h,
                 optionalSeconds(v, path, "gracePeriodSeconds", Venue.DEFAULT_GRACE_SECONDS),
                 optionalSeconds(v, path, "finalNoticeSeconds", Venue.DEFAULT_FINAL_NOTICE_SECONDS),
                 optionalSeconds(v, path, "reminderSeconds", Venue.DEFAULT_REMINDER_SECONDS),
                 optionalSeconds(v, path, "stalePriceSeconds", Venue.DEFAULT_STALE_PRICE_SECONDS));
+        // §3.5 wick guard, §3.6 maxPendingCreditSeconds, §4 volatilityHalfLifeSeconds and §3.5
+        // handoffsHeld are not implemented yet: validated here so that a file using them is
+        // accepted (and a typo in them refused), then dropped; Venue will carry them when they are.
+        JsonNode wick = optionalObject(v, path, "wickGuard");
+        if (wick != null) {
+            String wp = path + ".wickGuard";
+            onlyFields(wick, wp, WICK_GUARD_FIELDS);
+            optionalDecimal(wick, wp, "maxTickMove", Range.POSITIVE);
+            optionalDecimal(wick, wp, "maxMarkIndexDeviation", Range.POSITIVE);
+            optionalSeconds(wick, wp, "windowSeconds", 60);
+            optionalSeconds(wick, wp, "holdSeconds", 30);
+        }
+        optionalSeconds(v, path, "maxPendingCreditSeconds", 0, 1800);
+        optionalSeconds(v, path, "volatilityHalfLifeSeconds", 1800);
+        optionalBoolean(v, path, "handoffsHeld");
+        return venue;
     }
 
     public static List<Instrument> instruments(JsonNode root) {
         List<Instrument> out = new ArrayList<>();
         JsonNode arr = array(root, "$", "instruments");
         for (int i = 0; i < arr.size(); i++) {
-            JsonNode n = arr.get(i);
-            String path = "instruments[" + i + "]";
-            String symbol = text(n, path, "symbol");
-            JsonNode tiers = array(n, "instruments[" + symbol + "]", "tiers");
+            String path = "$.instruments[" + i + "]";
+            JsonNode n = object(arr.get(i), path);
+            onlyFields(n, path, INSTRUMENT_FIELDS);
+            String symbol = id(n, path, "symbol");
+            JsonNode tiers = array(n, path, "tiers");
+            if (tiers.isEmpty()) {
+                throw new InvalidInputException(path + ".tiers", JsonFields.shown(tiers), "needs at least one bracket");
+            }
             List<TierTable.Tier> ts = new ArrayList<>();
             for (int k = 0; k < tiers.size(); k++) {
-                JsonNode t = tiers.get(k);
-                String tp = "instruments[" + symbol + "].tiers[" + k + "]";
+                String tp = path + ".tiers[" + k + "]";
+                JsonNode t = object(tiers.get(k), tp);
+                onlyFields(t, tp, TIER_FIELDS);
                 JsonNode cap = t.get("cap");
-                ts.add(new TierTable.Tier(decimal(t, tp, "floor"),
-                        cap == null || cap.isNull() ? null : decimalValue(cap, tp + ".cap"), decimal(t, tp, "mmr")));
+                if (cap == null) {
+                    throw new InvalidInputException(tp + ".cap", null, "is required (null for an unbounded last bracket)");
+                }
+                ts.add(new TierTable.Tier(decimal(t, tp, "floor", Range.NON_NEGATIVE),
+                        cap.isNull() ? null : decimalValue(cap, tp + ".cap", Range.NON_NEGATIVE),
+                        decimal(t, tp, "mmr", Range.UNIT)));
             }
             out.add(new Instrument(symbol, new TierTable(symbol, ts)));
         }
@@ -78,51 +133,74 @@ public final class CatalogJson {
         List<CollateralAsset> out = new ArrayList<>();
         JsonNode arr = array(root, "$", "collateralAssets");
         for (int i = 0; i < arr.size(); i++) {
-            JsonNode n = arr.get(i);
-            String path = "collateralAssets[" + i + "]";
-            String asset = text(n, path, "asset");
-            out.add(new CollateralAsset(asset, decimal(n, "collateralAssets[" + asset + "]", "haircut"),
-                    optionalText(n, "collateralAssets[" + asset + "]", "priceInstrument")));
+            String path = "$.collateralAssets[" + i + "]";
+            JsonNode n = object(arr.get(i), path);
+            onlyFields(n, path, ASSET_FIELDS);
+            String asset = id(n, path, "asset");
+            BigDecimal haircut = decimal(n, path, "haircut", Range.FRACTION);
+            String priceInstrument = optionalId(n, path, "priceInstrument");
+            if (priceInstrument == null && !CollateralAsset.QUOTE_LIKE.contains(asset)) {
+                throw new InvalidInputException(path + ".priceInstrument", null,
+                        "is required for the non-quote asset " + asset + " (quote-like: USD, USDC, USDT)");
+            }
+            out.add(new CollateralAsset(asset, haircut, priceInstrument));
         }
         return out;
     }
 
+    /** The catalog of a document holding {@code venue}, {@code instruments} and {@code collateralAssets}; other root fields are the caller's. */
     public static Catalog catalog(JsonNode root, String fallbackVenueId) {
         return new Catalog(venue(required(root, "$", "venue"), fallbackVenueId), instruments(root), collateralAssets(root));
     }
 
-    /** An account; every asset and instrument must be known to the catalog. */
+    /** An account at {@code path}; every asset and instrument must be known to the catalog. */
     public static Account account(JsonNode n, String path, Catalog catalog) {
-        String id = text(n, path, "accountId");
-        String ap = "accounts[" + id + "]";
-        Map<String, BigDecimal> collateral = new LinkedHashMap<>();
-        JsonNode c = n.get("collateral");
-        if (c != null && !c.isNull()) {
-            if (!c.isObject()) {
-                throw new InvalidInputException(ap + ".collateral", c.toString(), "must be an object of asset to amount");
-            }
-            Iterator<Map.Entry<String, JsonNode>> it = c.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                catalog.asset(ap + ".collateral." + e.getKey(), e.getKey());
-                collateral.put(e.getKey(), decimalValue(e.getValue(), ap + ".collateral." + e.getKey()));
-            }
-        }
+        object(n, path);
+        onlyFields(n, path, ACCOUNT_FIELDS);
+        String id = accountId(n, path, "accountId");
+        Map<String, BigDecimal> collateral = collateral(optionalObject(n, path, "collateral"), path + ".collateral", catalog);
         List<Position> positions = new ArrayList<>();
-        JsonNode ps = n.get("positions");
-        if (ps != null && !ps.isNull()) {
-            if (!ps.isArray()) {
-                throw new InvalidInputException(ap + ".positions", ps.toString(), "must be an array");
-            }
+        JsonNode ps = optionalArray(n, path, "positions");
+        if (ps != null) {
+            Map<String, Integer> seen = new HashMap<>();
             for (int i = 0; i < ps.size(); i++) {
-                JsonNode p = ps.get(i);
-                String instrument = text(p, ap + ".positions[" + i + "]", "instrument");
-                String pp = ap + ".positions[" + instrument + "]";
+                String pp = path + ".positions[" + i + "]";
+                JsonNode p = object(ps.get(i), pp);
+                onlyFields(p, pp, POSITION_FIELDS);
+                String instrument = id(p, pp, "instrument");
                 catalog.slot(pp + ".instrument", instrument);
-                positions.add(new Position(instrument, decimal(p, pp, "size"), decimal(p, pp, "entryPrice"),
-                        optionalDecimal(p, pp, "isolatedMargin")));
+                Integer first = seen.putIfAbsent(instrument, i);
+                if (first != null) {
+                    throw new InvalidInputException(pp + ".instrument", instrument,
+                            "already has a position at positions[" + first + "]; an account holds one net position per instrument");
+                }
+                positions.add(new Position(instrument, decimal(p, pp, "size"), decimal(p, pp, "entryPrice", Range.POSITIVE),
+                        optionalDecimal(p, pp, "isolatedMargin", Range.NON_NEGATIVE)));
             }
         }
-        return new Account(id, collateral, positions, optionalDecimal(n, ap, "warning"));
+        return new Account(id, collateral, positions, optionalDecimal(n, path, "warning", Range.POSITIVE));
+    }
+
+    /**
+     * A map of asset to amount (any sign): keys follow the identifier rule and, given a catalog,
+     * must be accepted collateral assets.
+     */
+    public static Map<String, BigDecimal> collateral(JsonNode c, String path, Catalog catalog) {
+        Map<String, BigDecimal> out = new LinkedHashMap<>();
+        if (c == null) {
+            return out;
+        }
+        Iterator<Map.Entry<String, JsonNode>> it = c.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            checkId(path, e.getKey()); // a bad key is named as the value of its object, as a schema's propertyNames does
+            String field = path + "." + e.getKey();
+            if (catalog != null) {
+                catalog.asset(field, e.getKey());
+            }
+            JsonNode amount = optional(c, path, e.getKey());
+            out.put(e.getKey(), decimalValue(amount, field));
+        }
+        return out;
     }
 }

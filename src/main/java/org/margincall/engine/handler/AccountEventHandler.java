@@ -1,11 +1,18 @@
 package org.margincall.engine.handler;
 
+import static org.margincall.engine.codec.JsonFields.accountId;
 import static org.margincall.engine.codec.JsonFields.decimal;
-import static org.margincall.engine.codec.JsonFields.decimalValue;
+import static org.margincall.engine.codec.JsonFields.id;
+import static org.margincall.engine.codec.JsonFields.idValue;
 import static org.margincall.engine.codec.JsonFields.instant;
+import static org.margincall.engine.codec.JsonFields.object;
+import static org.margincall.engine.codec.JsonFields.onlyFields;
+import static org.margincall.engine.codec.JsonFields.optionalArray;
 import static org.margincall.engine.codec.JsonFields.optionalDecimal;
-import static org.margincall.engine.codec.JsonFields.text;
-import static org.margincall.engine.codec.JsonFields.wholeNumber;
+import static org.margincall.engine.codec.JsonFields.optionalMeta;
+import static org.margincall.engine.codec.JsonFields.optionalObject;
+import static org.margincall.engine.codec.JsonFields.required;
+import static org.margincall.engine.codec.JsonFields.sequence;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -13,13 +20,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.inject.Named;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.jboss.logging.Logger;
 import org.margincall.engine.service.port.Metrics;
+import org.margincall.engine.codec.CatalogJson;
+import org.margincall.engine.codec.JsonFields;
+import org.margincall.engine.codec.JsonFields.Range;
 import org.margincall.engine.config.EngineConfig;
-import org.margincall.engine.domain.Decimals;
 import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.service.MarginService;
 
@@ -56,50 +65,101 @@ public class AccountEventHandler implements RequestHandler<EventBridgeEvent, Eve
         return EventResult.handle(event, "account", metrics, LOG, () -> service.onAccountEvent(config.venueId(), parse(event)));
     }
 
+    static final String DEPOSIT_PENDING = "Deposit Pending";
+    /** Detail fields per type (schema/{collateral-changed,position-changed,deposit-pending}-v1.schema.json). */
+    static final Set<String> COLLATERAL_FIELDS = Set.of("accountId", "sequence", "timestamp", "collateral", "settles", "meta");
+    static final Set<String> POSITION_FIELDS = Set.of("accountId", "sequence", "timestamp", "instrument", "size", "entryPrice",
+            "isolatedMargin", "collateral", "meta");
+    static final Set<String> DEPOSIT_PENDING_FIELDS = Set.of("accountId", "sequence", "timestamp", "asset", "amount", "reference",
+            "expectedBy", "meta");
+
+    /** A validated SPEC §3.6 "Deposit Pending" detail; an {@code amount} of 0 cancels the reference. */
+    record DepositPending(String eventId, String accountId, long sequence, Instant timestamp, String asset, BigDecimal amount,
+                          String reference, Instant expectedBy) {
+    }
+
+    /**
+     * Validates a "Collateral Changed" or "Position Changed" event exactly as its published schema
+     * does (SPEC §5.2): unknown fields are refused naming them, except inside {@code meta}. A
+     * well-formed "Deposit Pending" is refused as not handled yet (§3.6 is not implemented); a
+     * malformed one is refused naming its field.
+     */
     static MarginService.AccountChange parse(EventBridgeEvent event) {
+        JsonNode d = detail(event);
+        String type = event.detailType();
+        if (DEPOSIT_PENDING.equals(type)) {
+            parseDepositPending(event);
+            throw new InvalidInputException("detail-type", type,
+                    "is well-formed but not handled yet (SPEC §3.6 deposits in flight are not implemented)");
+        }
+        boolean position = POSITION.equals(type);
+        onlyFields(d, "detail", position ? POSITION_FIELDS : COLLATERAL_FIELDS);
+        optionalMeta(d, "detail");
+        String accountId = accountId(d, "detail", "accountId");
+        long sequence = sequence(d, "detail", "sequence", 1);
+        Instant timestamp = instant(d, "detail", "timestamp");
+        JsonNode c = position ? optionalObject(d, "detail", "collateral") : object(required(d, "detail", "collateral"), "detail.collateral");
+        Map<String, BigDecimal> collateral = CatalogJson.collateral(c, "detail.collateral", null);
+        MarginService.PositionChange change = null;
+        if (position) {
+            String instrument = id(d, "detail", "instrument");
+            BigDecimal size = decimal(d, "detail", "size");
+            BigDecimal entry = optionalDecimal(d, "detail", "entryPrice", Range.POSITIVE);
+            if (entry == null && size.signum() != 0) {
+                throw new InvalidInputException("detail.entryPrice", null, "is required while the position is open (size is not 0)");
+            }
+            BigDecimal isolated = optionalDecimal(d, "detail", "isolatedMargin", Range.NON_NEGATIVE);
+            change = new MarginService.PositionChange(instrument, size, size.signum() == 0 ? BigDecimal.ONE : entry, isolated);
+        } else {
+            if (collateral.isEmpty()) {
+                throw new InvalidInputException("detail.collateral", JsonFields.shown(c), "must name at least one balance");
+            }
+            // §3.6 not implemented yet: settles is validated (references, no repeats), then dropped.
+            JsonNode settles = optionalArray(d, "detail", "settles");
+            if (settles != null) {
+                Set<String> seen = new HashSet<>();
+                for (int i = 0; i < settles.size(); i++) {
+                    if (!seen.add(idValue(settles.get(i), "detail.settles[" + i + "]"))) {
+                        throw new InvalidInputException("detail.settles", settles.get(i).textValue(),
+                                "names a reference twice (at " + i + ")");
+                    }
+                }
+            }
+        }
+        return new MarginService.AccountChange(event.id(), accountId, sequence, timestamp, collateral, change);
+    }
+
+    /** Validates a SPEC §3.6 "Deposit Pending" event as schema/deposit-pending-v1.schema.json does. */
+    static DepositPending parseDepositPending(EventBridgeEvent event) {
+        JsonNode d = detail(event);
+        if (!DEPOSIT_PENDING.equals(event.detailType())) {
+            throw new InvalidInputException("detail-type", JsonFields.shownText(event.detailType()),
+                    "must be \"" + DEPOSIT_PENDING + "\"");
+        }
+        onlyFields(d, "detail", DEPOSIT_PENDING_FIELDS);
+        optionalMeta(d, "detail");
+        return new DepositPending(event.id(), accountId(d, "detail", "accountId"), sequence(d, "detail", "sequence", 1),
+                instant(d, "detail", "timestamp"), id(d, "detail", "asset"), decimal(d, "detail", "amount", Range.NON_NEGATIVE),
+                id(d, "detail", "reference"), instant(d, "detail", "expectedBy"));
+    }
+
+    /** The envelope checks every account event shares; returns the detail object. */
+    private static JsonNode detail(EventBridgeEvent event) {
         if (event == null) {
             throw new InvalidInputException("event", null, "is empty");
         }
         String type = event.detailType();
-        if (!COLLATERAL.equals(type) && !POSITION.equals(type)) {
-            throw new InvalidInputException("detail-type", type, "must be \"" + COLLATERAL + "\" or \"" + POSITION + "\"");
+        if (!COLLATERAL.equals(type) && !POSITION.equals(type) && !DEPOSIT_PENDING.equals(type)) {
+            throw new InvalidInputException("detail-type", JsonFields.shownText(type),
+                    "must be \"" + COLLATERAL + "\", \"" + POSITION + "\" or \"" + DEPOSIT_PENDING + "\"");
         }
         if (event.id() == null || event.id().isBlank()) {
             throw new InvalidInputException("id", event.id(), "is required (it identifies the event in notifications)");
         }
         JsonNode d = event.detail();
         if (d == null || !d.isObject()) {
-            throw new InvalidInputException("detail", d == null ? null : d.toString(), "must be an object");
+            throw new InvalidInputException("detail", JsonFields.shown(d), "must be a JSON object");
         }
-        String accountId = text(d, "detail", "accountId");
-        long sequence = wholeNumber(d, "detail", "sequence", 1);
-        Instant timestamp = instant(d, "detail", "timestamp");
-        Map<String, BigDecimal> collateral = new LinkedHashMap<>();
-        JsonNode c = d.get("collateral");
-        if (c != null && !c.isNull()) {
-            if (!c.isObject()) {
-                throw new InvalidInputException("detail.collateral", c.toString(), "must be an object of asset to balance");
-            }
-            Iterator<Map.Entry<String, JsonNode>> it = c.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                collateral.put(e.getKey(), decimalValue(e.getValue(), "detail.collateral." + e.getKey()));
-            }
-        }
-        MarginService.PositionChange position = null;
-        if (POSITION.equals(type)) {
-            String instrument = text(d, "detail", "instrument");
-            BigDecimal size = decimal(d, "detail", "size");
-            BigDecimal entry = size.signum() == 0 ? BigDecimal.ONE
-                    : Decimals.positive("detail.entryPrice", decimal(d, "detail", "entryPrice"));
-            BigDecimal isolated = optionalDecimal(d, "detail", "isolatedMargin");
-            if (isolated != null) {
-                Decimals.nonNegative("detail.isolatedMargin", isolated);
-            }
-            position = new MarginService.PositionChange(instrument, size, entry, isolated);
-        } else if (collateral.isEmpty()) {
-            throw new InvalidInputException("detail.collateral", c == null ? null : c.toString(), "must name at least one balance");
-        }
-        return new MarginService.AccountChange(event.id(), accountId, sequence, timestamp, collateral, position);
+        return d;
     }
 }
