@@ -160,7 +160,17 @@ public final class StackReplay {
                 .put("liquidation", v.thresholds().liquidation().toPlainString());
         venue.put("hysteresis", v.hysteresis().toPlainString());
         venue.put("gracePeriodSeconds", v.gracePeriodSeconds()).put("finalNoticeSeconds", v.finalNoticeSeconds())
-                .put("reminderSeconds", v.reminderSeconds()).put("stalePriceSeconds", v.stalePriceSeconds());
+                .put("reminderSeconds", v.reminderSeconds()).put("stalePriceSeconds", v.stalePriceSeconds())
+                .put("maxPendingCreditSeconds", v.maxPendingCreditSeconds())
+                .put("volatilityHalfLifeSeconds", v.volatilityHalfLifeSeconds());
+        if (v.handoffsHeld()) {
+            venue.put("handoffsHeld", true);
+        }
+        if (v.wickGuard() != null) {
+            venue.putObject("wickGuard").put("maxTickMove", v.wickGuard().maxTickMove().toPlainString())
+                    .put("maxMarkIndexDeviation", v.wickGuard().maxMarkIndexDeviation().toPlainString())
+                    .put("windowSeconds", v.wickGuard().windowSeconds()).put("holdSeconds", v.wickGuard().holdSeconds());
+        }
         ArrayNode instruments = JSON.createArrayNode();
         for (var i : scenario.catalog().instruments()) {
             ObjectNode n = instruments.addObject().put("symbol", i.symbol());
@@ -203,19 +213,24 @@ public final class StackReplay {
             }
             return prices.handleRequest(JSON.readValue(JSON.writeValueAsBytes(env), EventBridgeEvent.class), null);
         }
-        if (e instanceof ScenarioEvent.PendingDeposit) {
-            return new EventResult("IGNORED", "§3.6 deposits in flight are not implemented yet", 0, 0, 0);
-        }
         // The venue reports the account's new absolute state, as its own ledger would.
-        String accountId = e instanceof ScenarioEvent.Deposit dep ? dep.accountId() : ((ScenarioEvent.Reduce) e).accountId();
+        String accountId = e instanceof ScenarioEvent.Deposit dep ? dep.accountId()
+                : e instanceof ScenarioEvent.PendingDeposit pd ? pd.accountId() : ((ScenarioEvent.Reduce) e).accountId();
         Account current = accounts.get(venueId, accountId).orElseThrow().account();
         long seq = seqs.merge(accountId, 1L, Long::sum);
         env.put("source", "venue.accounts");
         d.put("accountId", accountId).put("sequence", seq).put("timestamp", Timestamps.format(e.at()));
-        if (e instanceof ScenarioEvent.Deposit dep) {
+        if (e instanceof ScenarioEvent.PendingDeposit pd) {
+            env.put("detail-type", "Deposit Pending");
+            d.put("asset", pd.asset()).put("amount", pd.amount().toPlainString()).put("reference", pd.reference())
+                    .put("expectedBy", Timestamps.format(pd.expectedBy()));
+        } else if (e instanceof ScenarioEvent.Deposit dep) {
             env.put("detail-type", "Collateral Changed");
             Account next = current.deposit(dep.asset(), dep.amount());
             d.putObject("collateral").put(dep.asset(), next.collateral().get(dep.asset()).toPlainString());
+            if (dep.settles() != null) {
+                d.putArray("settles").add(dep.settles());
+            }
         } else {
             ScenarioEvent.Reduce red = (ScenarioEvent.Reduce) e;
             BigDecimal mark = venues.load(venueId).marks().exact(red.instrument());

@@ -92,7 +92,8 @@ public final class InMemoryReplay {
                 transition(a, sub -> sub.exposedTo(slot), new AccountTransition.Evaluate(p.at()), t);
             }
         } else if (e instanceof ScenarioEvent.Deposit d) {
-            Account next = accounts.get(d.accountId()).deposit(d.asset(), d.amount());
+            Account next = accounts.get(d.accountId()).deposit(d.asset(), d.amount())
+                    .settling(d.settles() == null ? List.of() : List.of(d.settles()));
             accounts.put(next.accountId(), next);
             transition(next, sub -> true, new AccountTransition.Evaluate(d.at()),
                     Trigger.account("scenario-event-" + d.index(), d.at()));
@@ -101,8 +102,15 @@ public final class InMemoryReplay {
             accounts.put(next.accountId(), next);
             transition(next, sub -> true, new AccountTransition.Evaluate(r.at()),
                     Trigger.account("scenario-event-" + r.index(), r.at()));
+        } else if (e instanceof ScenarioEvent.PendingDeposit pd) {
+            Account current = accounts.get(pd.accountId());
+            // SPEC §3.6: one whose expectedBy has passed on arrival is ignored; "0" cancels
+            Account next = pd.amount().signum() != 0 && !pd.expectedBy().isAfter(pd.at()) ? current
+                    : current.withPendingDeposit(pd.asset(), pd.amount(), pd.reference(), pd.expectedBy());
+            accounts.put(next.accountId(), next);
+            transition(next, sub -> true, new AccountTransition.Evaluate(pd.at()),
+                    Trigger.account("scenario-event-" + pd.index(), pd.at()));
         }
-        // ScenarioEvent.PendingDeposit and Deposit.settles: §3.6 not implemented yet (parsed, not applied).
     }
 
     private AccountTransition.Result transition(Account a, Predicate<SubAccount> which, AccountTransition.Rule rule,

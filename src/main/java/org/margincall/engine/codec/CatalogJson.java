@@ -36,6 +36,7 @@ import org.margincall.engine.domain.Position;
 import org.margincall.engine.domain.Thresholds;
 import org.margincall.engine.domain.TierTable;
 import org.margincall.engine.domain.Venue;
+import org.margincall.engine.domain.WickGuard;
 
 /**
  * Maps the SPEC §7 JSON shapes (venue, instruments, collateral assets, accounts) to the domain,
@@ -76,26 +77,27 @@ public final class CatalogJson {
                     decimal(th, tp, "critical", Range.POSITIVE), decimal(th, tp, "liquidation", Range.POSITIVE));
         }
         BigDecimal h = optionalDecimal(v, path, "hysteresis", Range.FRACTION);
-        Venue venue = new Venue(id == null ? fallbackId : id, t, h == null ? Venue.DEFAULT_HYSTERESIS : h,
-                optionalSeconds(v, path, "gracePeriodSeconds", Venue.DEFAULT_GRACE_SECONDS),
-                optionalSeconds(v, path, "finalNoticeSeconds", Venue.DEFAULT_FINAL_NOTICE_SECONDS),
-                optionalSeconds(v, path, "reminderSeconds", Venue.DEFAULT_REMINDER_SECONDS),
-                optionalSeconds(v, path, "stalePriceSeconds", Venue.DEFAULT_STALE_PRICE_SECONDS));
-        // §3.5 wick guard, §3.6 maxPendingCreditSeconds, §4 volatilityHalfLifeSeconds and §3.5
-        // handoffsHeld are not implemented yet: validated here so that a file using them is
-        // accepted (and a typo in them refused), then dropped; Venue will carry them when they are.
+        WickGuard guard = null;
         JsonNode wick = optionalObject(v, path, "wickGuard");
         if (wick != null) {
             String wp = path + ".wickGuard";
             onlyFields(wick, wp, WICK_GUARD_FIELDS);
-            optionalDecimal(wick, wp, "maxTickMove", Range.POSITIVE);
-            optionalDecimal(wick, wp, "maxMarkIndexDeviation", Range.POSITIVE);
-            optionalSeconds(wick, wp, "windowSeconds", 60);
-            optionalSeconds(wick, wp, "holdSeconds", 30);
+            BigDecimal move = optionalDecimal(wick, wp, "maxTickMove", Range.POSITIVE);
+            BigDecimal deviation = optionalDecimal(wick, wp, "maxMarkIndexDeviation", Range.POSITIVE);
+            guard = new WickGuard(move == null ? WickGuard.DEFAULTS.maxTickMove() : move,
+                    deviation == null ? WickGuard.DEFAULTS.maxMarkIndexDeviation() : deviation,
+                    optionalSeconds(wick, wp, "windowSeconds", WickGuard.DEFAULTS.windowSeconds()),
+                    optionalSeconds(wick, wp, "holdSeconds", WickGuard.DEFAULTS.holdSeconds()));
         }
-        optionalSeconds(v, path, "maxPendingCreditSeconds", 0, 1800);
-        optionalSeconds(v, path, "volatilityHalfLifeSeconds", 1800);
-        optionalBoolean(v, path, "handoffsHeld");
+        Boolean held = optionalBoolean(v, path, "handoffsHeld");
+        Venue venue = new Venue(id == null ? fallbackId : id, t, h == null ? Venue.DEFAULT_HYSTERESIS : h,
+                optionalSeconds(v, path, "gracePeriodSeconds", Venue.DEFAULT_GRACE_SECONDS),
+                optionalSeconds(v, path, "finalNoticeSeconds", Venue.DEFAULT_FINAL_NOTICE_SECONDS),
+                optionalSeconds(v, path, "reminderSeconds", Venue.DEFAULT_REMINDER_SECONDS),
+                optionalSeconds(v, path, "stalePriceSeconds", Venue.DEFAULT_STALE_PRICE_SECONDS), guard,
+                held != null && held,
+                optionalSeconds(v, path, "maxPendingCreditSeconds", 0, Venue.DEFAULT_MAX_PENDING_CREDIT_SECONDS),
+                optionalSeconds(v, path, "volatilityHalfLifeSeconds", Venue.DEFAULT_VOLATILITY_HALF_LIFE_SECONDS));
         return venue;
     }
 

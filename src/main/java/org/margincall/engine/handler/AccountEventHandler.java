@@ -22,6 +22,8 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.List;
+import java.util.ArrayList;
 import java.util.Set;
 import org.jboss.logging.Logger;
 import org.margincall.engine.service.port.Metrics;
@@ -81,16 +83,15 @@ public class AccountEventHandler implements RequestHandler<EventBridgeEvent, Eve
     /**
      * Validates a "Collateral Changed" or "Position Changed" event exactly as its published schema
      * does (SPEC §5.2): unknown fields are refused naming them, except inside {@code meta}. A
-     * well-formed "Deposit Pending" is refused as not handled yet (§3.6 is not implemented); a
-     * malformed one is refused naming its field.
+     * "Deposit Pending" (SPEC §3.6) becomes a change carrying the pending deposit.
      */
     static MarginService.AccountChange parse(EventBridgeEvent event) {
         JsonNode d = detail(event);
         String type = event.detailType();
         if (DEPOSIT_PENDING.equals(type)) {
-            parseDepositPending(event);
-            throw new InvalidInputException("detail-type", type,
-                    "is well-formed but not handled yet (SPEC §3.6 deposits in flight are not implemented)");
+            DepositPending p = parseDepositPending(event);
+            return new MarginService.AccountChange(p.eventId(), p.accountId(), p.sequence(), p.timestamp(), Map.of(), null,
+                    List.of(), new MarginService.PendingDepositChange(p.asset(), p.amount(), p.reference(), p.expectedBy()));
         }
         boolean position = POSITION.equals(type);
         onlyFields(d, "detail", position ? POSITION_FIELDS : COLLATERAL_FIELDS);
@@ -101,6 +102,7 @@ public class AccountEventHandler implements RequestHandler<EventBridgeEvent, Eve
         JsonNode c = position ? optionalObject(d, "detail", "collateral") : object(required(d, "detail", "collateral"), "detail.collateral");
         Map<String, BigDecimal> collateral = CatalogJson.collateral(c, "detail.collateral", null);
         MarginService.PositionChange change = null;
+        List<String> settled = new ArrayList<>();
         if (position) {
             String instrument = id(d, "detail", "instrument");
             BigDecimal size = decimal(d, "detail", "size");
@@ -114,19 +116,22 @@ public class AccountEventHandler implements RequestHandler<EventBridgeEvent, Eve
             if (collateral.isEmpty()) {
                 throw new InvalidInputException("detail.collateral", JsonFields.shown(c), "must name at least one balance");
             }
-            // §3.6 not implemented yet: settles is validated (references, no repeats), then dropped.
+            // SPEC §3.6: the references of the pending deposits this credit settles
             JsonNode settles = optionalArray(d, "detail", "settles");
             if (settles != null) {
                 Set<String> seen = new HashSet<>();
                 for (int i = 0; i < settles.size(); i++) {
-                    if (!seen.add(idValue(settles.get(i), "detail.settles[" + i + "]"))) {
+                    String ref = idValue(settles.get(i), "detail.settles[" + i + "]");
+                    if (!seen.add(ref)) {
                         throw new InvalidInputException("detail.settles", settles.get(i).textValue(),
                                 "names a reference twice (at " + i + ")");
                     }
+                    settled.add(ref);
                 }
             }
         }
-        return new MarginService.AccountChange(event.id(), accountId, sequence, timestamp, collateral, change);
+        return new MarginService.AccountChange(event.id(), accountId, sequence, timestamp, collateral, change,
+                List.copyOf(settled), null);
     }
 
     /** Validates a SPEC §3.6 "Deposit Pending" event as schema/deposit-pending-v1.schema.json does. */

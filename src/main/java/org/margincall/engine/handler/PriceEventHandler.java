@@ -68,11 +68,9 @@ public class PriceEventHandler implements RequestHandler<EventBridgeEvent, Event
         optionalMeta(d, "detail");
         String instrument = id(d, "detail", "instrument");
         BigDecimal mark = decimal(d, "detail", "markPrice", Range.POSITIVE);
-        // §3.5 not implemented yet: indexPrice is validated (a bad or misspelt one is refused) but
-        // PriceUpdate does not carry it until the wick guard exists.
-        optionalDecimal(d, "detail", "indexPrice", Range.POSITIVE);
+        BigDecimal index = optionalDecimal(d, "detail", "indexPrice", Range.POSITIVE); // the §3.5 guard compares it
         Instant timestamp = instant(d, "detail", "timestamp");
         long sequence = sequence(d, "detail", "sequence", 0);
-        return new MarginService.PriceUpdate(instrument, mark, timestamp, sequence, optionalId(d, "detail", "source"));
+        return new MarginService.PriceUpdate(instrument, mark, timestamp, sequence, optionalId(d, "detail", "source"), index);
     }
 }

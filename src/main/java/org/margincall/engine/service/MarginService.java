@@ -19,6 +19,7 @@ import org.margincall.engine.domain.EscalationStep;
 import org.margincall.engine.domain.Exposure;
 import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.domain.Level;
+import org.margincall.engine.domain.PendingDeposit;
 import org.margincall.engine.domain.Position;
 import org.margincall.engine.domain.PriceArrival;
 import org.margincall.engine.domain.PriceStamp;
@@ -80,13 +81,25 @@ public class MarginService {
 
     /**
      * A validated SPEC §5.2 account event: the venue's new state of the account's collateral
-     * balances and/or one position, numbered by a per-account {@code sequence}.
+     * balances and/or one position, or a deposit in flight, numbered by a per-account {@code sequence}.
      *
      * @param collateral new balances by asset (absolute, not deltas), possibly empty
      * @param position the new state of one position (size 0 closes it), or null
+     * @param settles references of pending deposits this credit settles (SPEC §3.6), possibly empty
+     * @param pending a {@code Deposit Pending} (amount 0 cancels its reference), or null
      */
     public record AccountChange(String eventId, String accountId, long sequence, Instant timestamp,
-                                Map<String, BigDecimal> collateral, PositionChange position) {
+                                Map<String, BigDecimal> collateral, PositionChange position, List<String> settles,
+                                PendingDepositChange pending) {
+        /** A balance or position change that settles nothing. */
+        public AccountChange(String eventId, String accountId, long sequence, Instant timestamp,
+                             Map<String, BigDecimal> collateral, PositionChange position) {
+            this(eventId, accountId, sequence, timestamp, collateral, position, List.of(), null);
+        }
+    }
+
+    /** A SPEC §3.6 {@code Deposit Pending}: asset, amount in its units ("0" cancels), reference, expected credit time. */
+    public record PendingDepositChange(String asset, BigDecimal amount, String reference, Instant expectedBy) {
     }
 
     /** A position's new state: signed size in base units (0 closes), entry price and isolated margin in quote currency. */
@@ -221,12 +234,23 @@ public class MarginService {
      * cures a call is answered without waiting for a price. Idempotent and out-of-order safe by
      * the per-account sequence: an event not newer than the last applied one changes nothing.
      *
-     * @throws InvalidInputException for an unknown account, or an asset or instrument the venue lacks
+     * An account the venue never reported is created by its first event (SPEC §5.2).
+     *
+     * @throws InvalidInputException for an asset or instrument the venue lacks (nothing written)
      */
     public Outcome onAccountEvent(String venueId, AccountChange change) {
         VenueSnapshot snap = venues.load(venueId);
-        StoredAccount first = accounts.get(venueId, change.accountId()).orElseThrow(() ->
-                new InvalidInputException("detail.accountId", change.accountId(), "is not an account of venue " + venueId));
+        Optional<StoredAccount> found = accounts.get(venueId, change.accountId());
+        if (found.isEmpty()) {
+            // SPEC §5.2: a venue's new trader is monitored from the first event on; a bad first
+            // event is refused before the account is written
+            Account fresh = new Account(change.accountId(), Map.of(), List.of(), null);
+            SubAccount.of(snap.catalog(), apply(fresh, change));
+            accounts.createIfAbsent(venueId, fresh, 0);
+            found = accounts.get(venueId, change.accountId());
+        }
+        StoredAccount first = found.orElseThrow(() -> new IllegalStateException(
+                "account " + change.accountId() + " vanished right after it was created"));
         Trigger trigger = Trigger.account(change.eventId(), change.timestamp());
         AccountTransition.Rule rule = new AccountTransition.Evaluate(change.timestamp());
         Committed c = committer.commit(snap, first, current -> {
@@ -243,6 +267,7 @@ public class MarginService {
                     + " is not newer than the last applied event of account " + change.accountId());
         }
         metrics.count(Metrics.EVENTS_ACCEPTED);
+        metrics.count(Metrics.PENDING_DEPOSITS_EXPIRED, expired(first.account(), change).size());
         Set<String> before = Exposure.instruments(first.account(), snap.catalog());
         Set<String> after = Exposure.instruments(c.plan().changed(), snap.catalog());
         holdings.put(venueId, change.accountId(), after);
@@ -253,9 +278,17 @@ public class MarginService {
         return t.accepted();
     }
 
-    /** The account with the venue's new balances and position state applied. */
+    /**
+     * The account with the venue's new balances, position state and deposits in flight applied;
+     * pending deposits whose {@code expectedBy} has passed by the event's time are dropped (counted).
+     */
     static Account apply(Account account, AccountChange change) {
-        Account next = account;
+        Account next = account.settling(change.settles()).settling(expired(account, change));
+        PendingDepositChange pd = change.pending();
+        if (pd != null && (pd.amount().signum() == 0 || pd.expectedBy().isAfter(change.timestamp()))) {
+            // one whose expectedBy has passed on arrival is ignored (SPEC §3.6)
+            next = next.withPendingDeposit(pd.asset(), pd.amount(), pd.reference(), pd.expectedBy());
+        }
         for (Map.Entry<String, BigDecimal> c : change.collateral().entrySet()) {
             next = next.withCollateral(c.getKey(), c.getValue());
         }
@@ -265,6 +298,17 @@ public class MarginService {
                     : new Position(p.instrument(), p.size(), p.entryPrice(), p.isolatedMargin()));
         }
         return next;
+    }
+
+    /** References of the account's pending deposits that expired unsettled by the event's time. */
+    private static List<String> expired(Account account, AccountChange change) {
+        List<String> out = new ArrayList<>();
+        for (PendingDeposit d : account.pendingDeposits()) {
+            if (!d.countsAt(change.timestamp()) && !change.settles().contains(d.reference())) {
+                out.add(d.reference());
+            }
+        }
+        return out;
     }
 
     // ---- escalation re-check (SPEC §3.4) ----

@@ -26,7 +26,8 @@ class GoldenScenarioReplayTest {
 
     /** The golden scenarios this engine implements; {@code -Dgolden.scenarios=A,B} runs any files of the same format. */
     static List<String> scenarios() {
-        return List.of(System.getProperty("golden.scenarios", DEFAULT + ",../shared/golden/scenario-venue.json").split(","));
+        return List.of(System.getProperty("golden.scenarios",
+                DEFAULT + ",../shared/golden/scenario-venue.json,../shared/golden/scenario-protect.json").split(","));
     }
 
     @ParameterizedTest
@@ -50,14 +51,17 @@ class GoldenScenarioReplayTest {
             String key = n.get("accountId").asText() + (n.get("isolatedInstrument").isNull() ? "" : ":" + n.get("isolatedInstrument").asText());
             expected.computeIfAbsent(key, k -> new ArrayList<>()).add(String.join(" ",
                     n.get("at").asText(), n.get("type").asText(), n.get("reason").asText(), n.get("level").asText(),
-                    n.get("requiredDeposit").asText()));
+                    n.get("requiredDeposit").asText()) + (n.has("priceSuspect") ? " suspect=" + n.get("priceSuspect").asBoolean() : ""));
         }
         assertThat(expected).as("expected notices").isNotEmpty();
+        // files that carry priceSuspect (SPEC §3.5) are compared on it too
+        boolean suspect = expected.values().stream().flatMap(List::stream).anyMatch(l -> l.contains(" suspect="));
         Map<String, List<String>> actual = new LinkedHashMap<>();
         for (Notification n : got) {
             String key = n.accountId() + (n.isolatedInstrument() == null ? "" : ":" + n.isolatedInstrument());
             actual.computeIfAbsent(key, k -> new ArrayList<>()).add(String.join(" ",
-                    n.evaluatedAt(), n.type(), n.reason(), n.level(), n.requiredDeposit()));
+                    n.evaluatedAt(), n.type(), n.reason(), n.level(), n.requiredDeposit())
+                    + (suspect ? " suspect=" + n.priceSuspect() : ""));
         }
         assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
         for (Map.Entry<String, List<String>> e : expected.entrySet()) {

@@ -168,6 +168,12 @@ final class InMemoryPorts {
         }
 
         @Override
+        public boolean createIfAbsent(String venueId, Account account, long lastEventSequence) {
+            return items.putIfAbsent(key(venueId, account.accountId()), new StoredAccount(venueId, account, Map.of(),
+                    List.of(), List.of(), 0, lastEventSequence)) == null;
+        }
+
+        @Override
         public Optional<StoredAccount> get(String venueId, String accountId) {
             return Optional.ofNullable(items.get(key(venueId, accountId)));
         }

@@ -56,6 +56,21 @@ public class DynamoDbAccountItems implements AccountItems {
 
     @Override
     public void create(String venueId, Account account, long lastEventSequence) {
+        ddb.putItem(b -> b.tableName(table).item(newItem(venueId, account, lastEventSequence)));
+    }
+
+    @Override
+    public boolean createIfAbsent(String venueId, Account account, long lastEventSequence) {
+        try {
+            ddb.putItem(b -> b.tableName(table).item(newItem(venueId, account, lastEventSequence))
+                    .conditionExpression("attribute_not_exists(pk)"));
+            return true;
+        } catch (ConditionalCheckFailedException exists) {
+            return false;
+        }
+    }
+
+    private Map<String, AttributeValue> newItem(String venueId, Account account, long lastEventSequence) {
         Map<String, AttributeValue> item = accountAttributes(account);
         item.put(Keys.PK, s(Keys.account(venueId, account.accountId())));
         item.put(Keys.SK, s(Keys.ACCOUNT_SK));
@@ -67,7 +82,7 @@ public class DynamoDbAccountItems implements AccountItems {
         item.put("outboxSeq", n(0));
         item.put("lastEventSeq", n(lastEventSequence));
         item.put("version", n(0));
-        ddb.putItem(b -> b.tableName(table).item(item));
+        return item;
     }
 
     @Override

@@ -21,6 +21,13 @@ public interface AccountItems {
      */
     void create(String venueId, Account account, long lastEventSequence);
 
+    /**
+     * Writes a new account with fresh margin state only if the venue has no account of that id.
+     *
+     * @return false when it already exists (nothing written)
+     */
+    boolean createIfAbsent(String venueId, Account account, long lastEventSequence);
+
     /** The account, or empty when the venue has no such account. */
     Optional<StoredAccount> get(String venueId, String accountId);
 
