@@ -1,0 +1,69 @@
+package org.margincall.engine.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.margincall.engine.domain.Notification;
+import org.margincall.engine.replay.InMemoryReplay;
+import org.margincall.engine.replay.ReplayMain;
+import org.margincall.engine.scenario.Scenario;
+
+/**
+ * SPEC §8: the golden venue and protection scenarios through the whole stack (handlers, DynamoDB,
+ * SNS → SQS, the escalation state machine on the scenario clock, its re-check answering
+ * {@code waitUntil} for deposits in flight) yield exactly their expected notices per
+ * (sub-)account, {@code priceSuspect} included where the file has it, and body for body what the
+ * in-process replay yields. (The crash scenario has {@link StackReplayTest}.)
+ */
+class GoldenStackScenariosTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @ParameterizedTest
+    @ValueSource(strings = {"scenario-protect", "scenario-venue"})
+    void theStackYieldsTheExpectedNoticesAndTheInProcessBodies(String name) throws Exception {
+        Path root = LocalStackProcess.projectRoot();
+        Path file = root.resolve("../shared/golden/" + name + ".json");
+        Scenario scenario = Scenario.read(file);
+        List<JsonNode> got;
+        LocalStackProcess stack = LocalStackProcess.start(root, root.resolve("target/golden-" + name + "-" + ProcessHandle.current().pid()));
+        try {
+            got = ReplayMain.deterministicOrder(
+                    new StackReplay(stack, scenario, Double.POSITIVE_INFINITY, line -> { }).run().notifications());
+        } finally {
+            stack.stop();
+        }
+
+        Map<String, List<String>> expected = new LinkedHashMap<>();
+        boolean suspect = false;
+        for (String line : Files.readAllLines(Path.of(file.toString().replace(".json", ".expected.jsonl")))) {
+            if (!line.isBlank()) {
+                JsonNode n = JSON.readTree(line);
+                suspect |= n.has("priceSuspect");
+                expected.computeIfAbsent(StackReplayTest.key(n), k -> new ArrayList<>())
+                        .add(StackReplayTest.notice(n, "at") + (n.has("priceSuspect") ? " " + n.get("priceSuspect") : ""));
+            }
+        }
+        Map<String, List<String>> actual = new LinkedHashMap<>();
+        for (JsonNode n : got) {
+            actual.computeIfAbsent(StackReplayTest.key(n), k -> new ArrayList<>())
+                    .add(StackReplayTest.notice(n, "evaluatedAt") + (suspect ? " " + n.get("priceSuspect") : ""));
+        }
+        assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+        expected.forEach((k, v) -> assertThat(actual.get(k)).as(name + ": notices of " + k).containsExactlyElementsOf(v));
+
+        List<JsonNode> reference = new ArrayList<>();
+        for (Notification n : new InMemoryReplay(scenario).run(scenario.events())) {
+            reference.add(JSON.readTree(JSON.writeValueAsString(n)));
+        }
+        assertThat(got).as(name + ": stack vs in-process, body for body").containsExactlyElementsOf(ReplayMain.deterministicOrder(reference));
+    }
+}
