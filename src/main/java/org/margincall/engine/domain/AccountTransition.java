@@ -121,7 +121,9 @@ public final class AccountTransition {
             // SPEC §3.5: a suspect mark younger than holdSeconds cannot move a level to LIQUIDATION.
             boolean held = snap.suspectHolds(sub, at);
             Level level = k.level();
-            if (held && level == Level.LIQUIDATION && state.level() != Level.LIQUIDATION) {
+            // SPEC §3.5 operations switch: while the venue holds hand-offs, no level moves to LIQUIDATION.
+            if ((held || snap.catalog().venue().handoffsHeld()) && level == Level.LIQUIDATION
+                    && state.level() != Level.LIQUIDATION) {
                 level = Level.CRITICAL;
                 heldHandoffs++;
             }

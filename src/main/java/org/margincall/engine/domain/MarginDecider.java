@@ -12,6 +12,8 @@ import java.util.Map;
  * call's escalation. Every handler calls this and only persists and publishes what it returns.
  */
 public final class MarginDecider {
+    /** How often a deadline hand-off held by operations (SPEC §3.5 {@code handoffsHeld}) asks again. */
+    public static final long HELD_HANDOFF_RECHECK_SECONDS = 60;
     private final Venue venue;
 
     public MarginDecider(Venue venue) {
@@ -113,6 +115,10 @@ public final class MarginDecider {
                 w.send(NotificationType.FINAL_NOTICE, Reason.DEADLINE, state.level());
             }
             return w.decision(true);
+        }
+        if (venue.handoffsHeld()) {
+            // SPEC §3.5: operations hold every hand-off; ask again until they release it
+            return w.waitUntil(at.plusSeconds(HELD_HANDOFF_RECHECK_SECONDS));
         }
         w.send(NotificationType.LIQUIDATION_HANDOFF, Reason.DEADLINE, state.level());
         return w.decision(false);

@@ -62,6 +62,7 @@ final class InMemoryPorts {
     final TransitionCommitter committer = new TransitionCommitter(accounts, delivery, metrics, clock);
     final MarginService service = new MarginService(venues, accounts, holdings, committer, delivery,
             new StaleFeedWatch(venues, alerts, metrics), metrics, config, clock);
+    final VenueOperations operations = new VenueOperations(venues, alerts, clock);
 
     static String key(String venueId, String accountId) {
         return venueId + "|" + accountId;
@@ -142,6 +143,16 @@ final class InMemoryPorts {
             prices.put(k, mark.price());
             marks.put(k, mark);
             return true;
+        }
+
+        @Override
+        public void setHandoffsHeld(String venueId, boolean held) {
+            Catalog c = catalogs.get(venueId);
+            if (c == null) {
+                throw new UnknownVenueException(venueId);
+            }
+            catalogs.put(venueId, new Catalog(c.venue().withHandoffsHeld(held), List.copyOf(c.instruments()),
+                    List.copyOf(c.collateralAssets())));
         }
 
         @Override

@@ -218,4 +218,38 @@ class MarginServiceTest {
         assertThat(ports.alerts.sent).hasSize(1);
         assertThat(published("type")).as("a reminder 300 s after the call, once").containsExactly("MARGIN_CALL", "REMINDER");
     }
+
+    @Test
+    void heldHandOffsWaitForReleaseOnTheRatioAndTheClockPathsWithAlertsOnSetAndRelease() throws Exception {
+        Account a = account("held", "1430");   // R = 180 / 200 = 0.90 at 40000: LIQUIDATION unless held
+        Account b = account("clocked", "1470"); // R = 1.10: a call whose clock runs out while held
+        assertThat(ports.operations.holdHandoffs(VENUE, true, "oracle incident")).isTrue();
+        assertThat(ports.operations.holdHandoffs(VENUE, true, "again")).as("already held: no second alert").isFalse();
+        price("40000", T0, 1);
+        assertThat(published("type")).containsExactly("MARGIN_CALL", "FINAL_NOTICE"); // clocked, held
+        assertThat(ports.liquidations.acceptedIds).isEmpty();
+        assertThat(ports.metrics.total(Metrics.HELD_HANDOFFS)).isEqualTo(1);
+
+        String callId = ports.accounts.get(VENUE, b.accountId()).orElseThrow().state(b.accountId()).callId();
+        service.recheck(VENUE, b.accountId(), b.accountId(), callId, EscalationStep.GRACE_EXPIRED, T0.plusSeconds(600));
+        MarginService.RecheckOutcome waiting = service.recheck(VENUE, b.accountId(), b.accountId(), callId,
+                EscalationStep.FINAL_NOTICE_EXPIRED, T0.plusSeconds(900));
+        assertThat(waiting.continueEscalation()).isTrue();
+        assertThat(waiting.waitUntil()).as("asks again a minute later").isEqualTo(T0.plusSeconds(960));
+        assertThat(published("type")).containsExactly("MARGIN_CALL", "FINAL_NOTICE", "FINAL_NOTICE");
+
+        assertThat(ports.operations.holdHandoffs(VENUE, false, "oracle fixed")).isTrue();
+        assertThat(ports.alerts.sent).hasSize(2);
+        assertThat(ports.alerts.sent.get(0)).startsWith("HANDOFFS_HELD ").contains("oracle incident");
+        assertThat(ports.alerts.sent.get(1)).startsWith("HANDOFFS_RELEASED ");
+        MarginService.RecheckOutcome released = service.recheck(VENUE, b.accountId(), b.accountId(), callId,
+                EscalationStep.FINAL_NOTICE_EXPIRED, T0.plusSeconds(960));
+        assertThat(released.continueEscalation()).isFalse();
+        service.sweep(VENUE, T0.plusSeconds(961));
+        List<String> types = published("type");
+        assertThat(types.subList(3, types.size())).containsExactlyInAnyOrder("LIQUIDATION_HANDOFF", "LIQUIDATION_HANDOFF");
+        assertThat(ports.liquidations.acceptedIds).hasSize(2);
+        assertThat(ports.sns.bodies.stream().filter(x -> x.contains("LIQUIDATION_HANDOFF"))
+                .map(x -> x.contains("\"reason\":\"DEADLINE\"")).toList()).containsExactlyInAnyOrder(true, false);
+    }
 }

@@ -120,6 +120,23 @@ public class VenueStore implements VenueRepository {
         }
     }
 
+    /** Rewrites the venue item's JSON with {@code handoffsHeld}; the rest of the configuration is untouched. */
+    @Override
+    public void setHandoffsHeld(String venueId, boolean held) {
+        Map<String, AttributeValue> item = ddb.getItem(b -> b.tableName(table).consistentRead(true)
+                .key(Map.of(Keys.PK, s(Keys.venue(venueId)), Keys.SK, s(Keys.VENUE_SK)))).item();
+        if (item == null || item.isEmpty()) {
+            throw new UnknownVenueException(venueId);
+        }
+        ObjectNode venue = (ObjectNode) parse(item.get("json").s());
+        if (held) {
+            venue.put("handoffsHeld", true);
+        } else {
+            venue.remove("handoffsHeld");
+        }
+        put(Keys.venue(venueId), Keys.VENUE_SK, venue);
+    }
+
     private void put(String pk, String sk, JsonNode body) {
         ddb.putItem(b -> b.tableName(table).item(Map.of(Keys.PK, s(pk), Keys.SK, s(sk), "json", s(body.toString()))));
     }

@@ -31,6 +31,13 @@ public interface VenueRepository {
      */
     boolean storeIfNewer(String venueId, String instrument, BigDecimal markPrice, PriceStamp stamp, String source);
 
+    /**
+     * Sets or releases the venue's operations switch holding every hand-off (SPEC §3.5).
+     *
+     * @throws UnknownVenueException when the venue has no configuration
+     */
+    void setHandoffsHeld(String venueId, boolean held);
+
     /** Records, once, that the price stamped {@code timestampMillis} was reported stale: true for the first caller only. */
     boolean markStaleReported(String venueId, String instrument, long timestampMillis);
 
