@@ -35,7 +35,7 @@ public record LocalEngine(VenueStore venues, DynamoDbAccountItems accounts, Dyna
         EngineMetrics metrics = new EngineMetrics();
         Delivery delivery = new Delivery(new DynamoDbOutboxClaims(ddb, config), new NotificationPublisher(sns, config),
                 new LiquidationRequests(events, config), new EscalationStarter(sfn, config), metrics, config, clock);
-        TransitionCommitter committer = new TransitionCommitter(accounts, delivery, metrics, clock);
+        TransitionCommitter committer = new TransitionCommitter(accounts, venues, delivery, metrics, clock);
         MarginService service = new MarginService(venues, accounts, holdings, committer, delivery,
                 new StaleFeedWatch(venues, new OperationsAlerts(sns, config), metrics), metrics, config, clock);
         return new LocalEngine(venues, accounts, holdings, metrics, service);

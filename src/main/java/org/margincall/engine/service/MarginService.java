@@ -151,9 +151,11 @@ public class MarginService {
 
     /**
      * Stores the price if it is newer than the stored one, then re-evaluates every (sub-)account
-     * exposed to the instrument.
+     * exposed to the instrument. The same event delivered again re-evaluates too (idempotent), so
+     * a retry finishes what a failed delivery left undone.
      *
      * @throws InvalidInputException for an unknown instrument or a timestamp too far in the future
+     * @throws IncompleteWorkException when some accounts failed after the others were done (retry it)
      */
     public Outcome onPrice(String venueId, PriceUpdate p) {
         VenueSnapshot snap = venues.load(venueId);
@@ -163,13 +165,20 @@ public class MarginService {
                     "is more than " + config.maxFutureSeconds() + " s in the future");
         }
         PriceStamp stamp = PriceStamp.of(p.timestamp(), p.sequence());
+        boolean redelivered = false;
         // The suspect flag and the variance derive from the previous mark: store only if it is still
         // the stored one, else read again (another price landed meanwhile) and decide again.
         for (int attempt = 1; ; attempt++) {
             AcceptedMark mark = PriceArrival.accept(snap, p.instrument(), p.markPrice(), p.indexPrice(), stamp, p.source());
+            if (mark == null && stamp.equals(snap.stamps().get(p.instrument()))) {
+                // SPEC §5.1: the same event again (e.g. a retried invocation) finishes the work the
+                // first delivery left undone; evaluation is idempotent, so nothing is sent twice
+                redelivered = true;
+                break;
+            }
             if (mark == null) {
                 metrics.count(Metrics.EVENTS_DUPLICATE);
-                return Outcome.duplicate("not newer than the stored price of " + p.instrument() + " by (timestamp, sequence)");
+                return Outcome.duplicate("older than the stored price of " + p.instrument() + " by (timestamp, sequence)");
             }
             if (venues.storeIfUnchanged(venueId, mark, snap.stamps().get(p.instrument()))) {
                 PriceArrival.apply(snap, mark);
@@ -184,16 +193,30 @@ public class MarginService {
             }
             snap = venues.load(venueId);
         }
-        metrics.count(Metrics.EVENTS_ACCEPTED);
+        metrics.count(redelivered ? Metrics.EVENTS_DUPLICATE : Metrics.EVENTS_ACCEPTED);
         Trigger trigger = Trigger.price(p.instrument(), p.markPrice(), p.timestamp(), p.sequence());
         AccountTransition.Rule rule = new AccountTransition.Evaluate(p.timestamp());
         Tally t = new Tally();
         VenueSnapshot stored = snap;
+        List<String> failed = new ArrayList<>();
+        RuntimeException first = null;
         for (StoredAccount a : accounts.getAll(venueId, holdings.holders(venueId, p.instrument()))) {
-            t.add(committer.commit(stored, a, current ->
-                    Optional.of(Plan.evaluate(current.account(), sub -> sub.exposedTo(slot), rule, trigger))));
+            try {
+                t.add(committer.commit(stored, a, current ->
+                        Optional.of(Plan.evaluate(current.account(), sub -> sub.exposedTo(slot), rule, trigger))));
+            } catch (RuntimeException e) {
+                // one account's failure must not keep the others waiting for the sweep
+                failed.add(a.account().accountId());
+                first = first == null ? e : first;
+            }
         }
-        return t.accepted();
+        if (first != null) {
+            throw new IncompleteWorkException("price event " + p.instrument() + "@" + Timestamps.format(p.timestamp())
+                    + "#" + p.sequence(), failed, first);
+        }
+        Outcome done = t.accepted();
+        return redelivered ? new Outcome(Outcome.Status.DUPLICATE, "delivered again: finished what an earlier delivery "
+                + "left undone", done.accountsEvaluated(), done.transitions(), done.notifications()) : done;
     }
 
     /**
@@ -262,6 +285,10 @@ public class MarginService {
             return Optional.of(new Plan(next, next, change.sequence(), sub -> true, rule, trigger));
         });
         if (c.plan() == null) {
+            // SPEC §5.2: not re-applied, but it finishes what its first delivery left undone
+            StoredAccount now = accounts.get(venueId, change.accountId()).orElseThrow();
+            holdings.put(venueId, change.accountId(), Exposure.instruments(now.account(), snap.catalog()));
+            delivery.flush(venueId, List.of(now));
             metrics.count(Metrics.EVENTS_DUPLICATE);
             return Outcome.duplicate("sequence " + change.sequence()
                     + " is not newer than the last applied event of account " + change.accountId());
@@ -346,11 +373,16 @@ public class MarginService {
         Tally t = new Tally();
         AtomicInteger scanned = new AtomicInteger();
         List<String> owing = Collections.synchronizedList(new ArrayList<>());
+        Map<String, Set<String>> exposed = new java.util.concurrent.ConcurrentHashMap<>();
         accounts.scanAll(venueId, config.sweepSegments(), page -> {
             scanned.addAndGet(page.size());
             for (StoredAccount a : page) {
                 if (!a.outbox().isEmpty() || !a.escalations().isEmpty()) {
                     owing.add(a.account().accountId());
+                }
+                for (String instrument : Exposure.instruments(a.account(), snap.catalog())) {
+                    exposed.computeIfAbsent(instrument, k -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+                            .add(a.account().accountId());
                 }
             }
             for (StoredAccount a : SweepScreen.due(snap, page, now)) {
@@ -358,10 +390,26 @@ public class MarginService {
                         Optional.of(Plan.evaluate(current.account(), sub -> true, rule, trigger))));
             }
         });
+        repairHoldings(venueId, exposed);
         // What the scan saw still owed (decisions above deliver their own at once); re-read for claims.
         int pending = delivery.flush(venueId, accounts.getAll(venueId, owing));
         List<String> stale = staleFeeds.check(venueId, snap, now);
         return new SweepOutcome(scanned.get(), t.transitions.get(), t.notifications.get(), pending, stale);
+    }
+
+    /**
+     * Writes the holdings rows the scan found missing (a row lost to a failed write or deleted
+     * behind the engine's back would hide the account from price events). Rows are only added,
+     * never removed here: an extra row costs a read, a wrongly removed one would miss a notice.
+     */
+    private void repairHoldings(String venueId, Map<String, Set<String>> exposed) {
+        exposed.forEach((instrument, ids) -> {
+            Set<String> missing = new java.util.TreeSet<>(ids);
+            missing.removeAll(holdings.holders(venueId, instrument));
+            for (String accountId : missing) {
+                holdings.put(venueId, accountId, Set.of(instrument));
+            }
+        });
     }
 
     /**

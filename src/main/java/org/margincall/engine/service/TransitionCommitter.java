@@ -26,6 +26,7 @@ import org.margincall.engine.service.port.AccountItems;
 import org.margincall.engine.service.port.LiquidationSink;
 import org.margincall.engine.service.port.Metrics;
 import org.margincall.engine.service.port.StoredAccount;
+import org.margincall.engine.service.port.VenueRepository;
 import org.margincall.engine.service.port.StoredAccount.Channel;
 import org.margincall.engine.service.port.StoredAccount.OutboxEntry;
 import org.margincall.engine.service.port.StoredAccount.PendingEscalation;
@@ -34,7 +35,8 @@ import org.margincall.engine.service.port.StoredAccount.PendingEscalation;
  * The one commit shape every use case shares: plan against the account as stored, run the
  * domain's {@link AccountTransition}, write states and what they owe (outbox, escalation starts) in
  * one conditional write, and deliver. When another writer committed first, it re-reads and
- * re-decides, so a lost race never sends twice (SPEC §3.3: ids are deterministic).
+ * re-decides against a fresh venue snapshot too, so a lost race never sends twice (SPEC §3.3: ids
+ * are deterministic) and never decides on marks older than the winner's (SPEC §9).
  */
 @ApplicationScoped
 public class TransitionCommitter {
@@ -42,13 +44,16 @@ public class TransitionCommitter {
     static final int MAX_ATTEMPTS = 8;
 
     private final AccountItems accounts;
+    private final VenueRepository venues;
     private final Delivery delivery;
     private final Metrics metrics;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    public TransitionCommitter(AccountItems accounts, Delivery delivery, Metrics metrics, Clock clock) {
+    public TransitionCommitter(AccountItems accounts, VenueRepository venues, Delivery delivery, Metrics metrics,
+                               Clock clock) {
         this.accounts = accounts;
+        this.venues = venues;
         this.delivery = delivery;
         this.metrics = metrics;
         this.clock = clock;
@@ -90,7 +95,8 @@ public class TransitionCommitter {
      *
      * @throws IllegalStateException when the account vanished or kept changing for {@value #MAX_ATTEMPTS} attempts
      */
-    Committed commit(VenueSnapshot snap, StoredAccount stored, Planner planner) {
+    Committed commit(VenueSnapshot snapshot, StoredAccount stored, Planner planner) {
+        VenueSnapshot snap = snapshot;
         String venueId = stored.venueId();
         String accountId = stored.account().accountId();
         MDC.put("venueId", venueId);
@@ -133,6 +139,8 @@ public class TransitionCommitter {
                 metrics.count(Metrics.VERSION_CONFLICTS);
                 current = accounts.get(venueId, accountId).orElseThrow(
                         () -> new IllegalStateException("account " + accountId + " vanished during evaluation"));
+                // SPEC §9: the writer that won may have used newer marks; never decide on older ones
+                snap = venues.load(venueId);
             }
             throw new IllegalStateException("account " + accountId + " kept changing during " + MAX_ATTEMPTS + " attempts");
         } finally {

@@ -59,7 +59,7 @@ final class InMemoryPorts {
     final CountingMetrics metrics = new CountingMetrics();
     final EngineConfig config = new TestConfig();
     final Delivery delivery = new Delivery(claims, sns, liquidations, scheduler, metrics, config, clock);
-    final TransitionCommitter committer = new TransitionCommitter(accounts, delivery, metrics, clock);
+    final TransitionCommitter committer = new TransitionCommitter(accounts, venues, delivery, metrics, clock);
     final MarginService service = new MarginService(venues, accounts, holdings, committer, delivery,
             new StaleFeedWatch(venues, alerts, metrics), metrics, config, clock);
     final VenueOperations operations = new VenueOperations(venues, alerts, clock);
@@ -251,14 +251,22 @@ final class InMemoryPorts {
 
     static final class Holdings implements HoldingsIndex {
         final Map<String, Set<String>> rows = new ConcurrentHashMap<>(); // instrument key -> account ids
+        /** Fails the next puts (a DynamoDB error after the account's commit). */
+        volatile int failPuts;
 
         @Override
         public List<String> holders(String venueId, String instrument) {
-            return new ArrayList<>(rows.getOrDefault(venueId + "|" + instrument, Set.of()));
+            List<String> out = new ArrayList<>(rows.getOrDefault(venueId + "|" + instrument, Set.of()));
+            java.util.Collections.sort(out);
+            return out;
         }
 
         @Override
         public void put(String venueId, String accountId, Set<String> instruments) {
+            if (failPuts > 0) {
+                failPuts--;
+                throw new IllegalStateException("injected: holdings write failed");
+            }
             for (String i : instruments) {
                 rows.computeIfAbsent(venueId + "|" + i, k -> ConcurrentHashMap.newKeySet()).add(accountId);
             }

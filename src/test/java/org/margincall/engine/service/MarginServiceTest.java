@@ -252,4 +252,70 @@ class MarginServiceTest {
         assertThat(ports.sns.bodies.stream().filter(x -> x.contains("LIQUIDATION_HANDOFF"))
                 .map(x -> x.contains("\"reason\":\"DEADLINE\"")).toList()).containsExactlyInAnyOrder(true, false);
     }
+
+    // ---- defects found by trying to break it (each test failed on the code before its fix) ----
+
+    @Test
+    void oneAccountsFailureDoesNotSkipTheOtherHoldersAndARetriedEventFinishesTheWork() throws Exception {
+        account("f1", "1470");
+        account("f2", "1470");
+        AtomicBoolean once = new AtomicBoolean();
+        ports.accounts.beforeCommit = c -> {
+            if (c.current().account().accountId().equals("f1") && once.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected: DynamoDB 500 on f1's commit");
+            }
+        };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> price("40000", T0, 1))
+                .as("the invocation fails so EventBridge retries it").hasMessageContaining("f1");
+        assertThat(published("accountId")).as("f2 was not skipped").containsExactly("f2");
+        MarginService.Outcome retry = price("40000", T0, 1);
+        assertThat(retry.status()).isEqualTo(MarginService.Outcome.Status.DUPLICATE);
+        assertThat(published("accountId")).as("the retry finished f1, sent nothing twice").containsExactly("f2", "f1");
+    }
+
+    @Test
+    void aHoldingsRowLostAfterTheCommitIsWrittenByTheRetryAndRepairedByTheSweep() throws Exception {
+        Account a = new Account("lost-row", Map.of("USDT", new BigDecimal("1470")), List.of(), null);
+        service.createAccount(VENUE, a);
+        assertThat(ports.holdings.holders(VENUE, BTC)).isEmpty();
+        ports.holdings.failPuts = 1;
+        // the account opens its first BTC position: a new holdings row is owed
+        MarginService.AccountChange open = new MarginService.AccountChange("pos-1", a.accountId(), 1, T0, Map.of(),
+                new MarginService.PositionChange(BTC, new BigDecimal("1.25"), new BigDecimal("41000"), null));
+        try {
+            service.onAccountEvent(VENUE, open);
+        } catch (IllegalStateException injected) {
+            // the first delivery fails after the commit; EventBridge retries
+        }
+        assertThat(service.onAccountEvent(VENUE, open).status()).isEqualTo(MarginService.Outcome.Status.DUPLICATE);
+        assertThat(ports.holdings.holders(VENUE, BTC)).as("the retried event finished the work").contains(a.accountId());
+        ports.holdings.rows.values().forEach(ids -> ids.remove(a.accountId())); // deleted behind the engine's back
+        service.sweep(VENUE, T0.plusSeconds(60));
+        assertThat(ports.holdings.holders(VENUE, BTC)).as("the sweep rebuilt it").contains(a.accountId());
+        ports.clock.set(T0.plusSeconds(62));
+        price("40000", T0.plusSeconds(61), 1);
+        assertThat(published("type")).containsExactly("MARGIN_CALL");
+    }
+
+    @Test
+    void aDecisionIsNeverCommittedOnMarksOlderThanTheAccountAlreadyReflects() throws Exception {
+        Account a = account("stale", "1600");   // at 40000: R = 350 / 200 = 1.75, HEALTHY
+        price("40000", T0, 1);
+        AtomicBoolean once = new AtomicBoolean();
+        ports.accounts.beforeCommit = c -> {
+            if (c.changed() != null && once.compareAndSet(false, true)) {
+                // a tick lands between the deposit's read and its commit: at 39900, with 1600:
+                // U = 1.25·(39900 − 41000) = −1375, MM = 0.004·49875 = 199.5, R = 225 / 199.5 = 1.128
+                price("39900", T0.plusSeconds(2), 2);
+            }
+        };
+        service.onAccountEvent(VENUE, new MarginService.AccountChange("dep", a.accountId(), 1, T0.plusSeconds(3),
+                Map.of("USDT", new BigDecimal("1650")), null));
+        // at 39900 with 1650: R = 275 / 199.5 = 1.378 ≥ 1.224 → the call is cured to WARNING, not HEALTHY
+        // (on the stale 40000 it would read R = 2.0 and send a false all-clear to HEALTHY)
+        assertThat(published("type")).containsExactly("MARGIN_CALL", "MARGIN_CALL_CURED");
+        assertThat(published("level")).containsExactly("MARGIN_CALL", "WARNING");
+        assertThat(ports.accounts.get(VENUE, a.accountId()).orElseThrow().state(a.accountId()).level())
+                .isEqualTo(Level.WARNING);
+    }
 }
