@@ -1,7 +1,9 @@
 // Creates a SAM/CloudFormation template's DynamoDB tables, SNS topics (+ SQS subscriptions),
-// SQS queues, state machines, EventBridge buses and rules (with their targets) in the running
-// local stack, and writes $STACK_DIR/resources.json mapping each logical id to its local
-// name/ARN/URL.
+// SQS queues, state machines, and the EventBridge rules of its functions' `EventBridgeRule`
+// events (targeting those functions) in the running local stack, and writes
+// $STACK_DIR/resources.json mapping each logical id to its local name/ARN/URL. Functions are not
+// created: whoever serves the Lambda Invoke API serves them; resources.json gives each one's
+// handler (QUARKUS_LAMBDA_HANDLER), rules and schedules so that a runner can wire them.
 //
 // Usage: node create-resources.mjs [template.yaml]   (default: the repository's template.yaml)
 // Endpoints come from DYNAMODB_ENDPOINT/SNS_ENDPOINT/SQS_ENDPOINT/SFN_ENDPOINT/EVENTS_ENDPOINT
@@ -250,6 +252,10 @@ function planNames(resolver, resources) {
         plan.push({ id, type: res.Type, name, arn, local: false });
         break;
       }
+      case 'AWS::Events::Rule':
+      case 'AWS::Events::EventBus':
+        plan.push({ id, type: res.Type, skipped: true });
+        break;
       case 'AWS::Serverless::StateMachine':
       case 'AWS::StepFunctions::StateMachine': {
         const name = prop(res.Type === 'AWS::Serverless::StateMachine' ? 'Name' : 'StateMachineName') ?? id;
@@ -258,34 +264,73 @@ function planNames(resolver, resources) {
         plan.push({ id, type: res.Type, name, arn });
         break;
       }
-      case 'AWS::Events::EventBus': {
-        const name = prop('Name') ?? id;
-        const arn = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${name}`;
-        resolver.physical.set(id, { ref: name, attrs: { Arn: arn, Name: name } });
-        plan.push({ id, type: res.Type, name, arn });
-        break;
-      }
-      case 'AWS::Events::Rule': {
-        // The ARN depends on the bus, which may be planned after this rule: see below.
-        const name = prop('Name') ?? id;
-        plan.push({ id, type: res.Type, name, arn: undefined });
-        break;
-      }
       default:
         break;
     }
   }
-  for (const item of plan.filter((p) => p.type === 'AWS::Events::Rule')) {
-    const props = resources[item.id].Properties ?? {};
-    const bus = props.EventBusName === undefined ? 'default' : eventBusNameOf(resolver.resolve(props.EventBusName, `Resources.${item.id}.Properties.EventBusName`));
-    item.bus = bus;
-    item.arn = `arn:aws:events:${REGION}:${ACCOUNT}:rule/${bus === 'default' ? '' : `${bus}/`}${item.name}`;
-    resolver.physical.set(item.id, { ref: item.name, attrs: { Arn: item.arn } });
+  // SAM's EventBridgeRule events become rules named like the AWS::Events::Rule SAM generates
+  // (<Function><Event>); the function ARNs are all known by now.
+  for (const fn of plan.filter((p) => p.type === 'AWS::Serverless::Function')) {
+    const res = resources[fn.id];
+    const at = `Resources.${fn.id}.Properties`;
+    fn.handler = handlerOf(resolver, res, resolver.template.Globals?.Function, at);
+    fn.rules = [];
+    fn.schedules = [];
+    fn.unwired = [];
+    for (const [eventId, ev] of Object.entries(res.Properties?.Events ?? {})) {
+      const where = `${at}.Events.${eventId}`;
+      const p = ev?.Properties ?? {};
+      const get = (k) => (p[k] === undefined ? undefined : resolver.resolve(p[k], `${where}.Properties.${k}`));
+      if (ev?.Type === 'EventBridgeRule' || ev?.Type === 'CloudWatchEvent') {
+        for (const k of ['Input', 'InputPath', 'InputTransformer']) {
+          if (p[k] !== undefined) throw new TemplateError(`${where}.Properties.${k}: not supported locally (targets get the event)`);
+        }
+        const enabled = get('State') !== 'DISABLED' && get('Enabled') !== false;
+        const name = `${fn.id}${eventId}`;
+        const rule = {
+          id: name,
+          type: 'AWS::Events::Rule',
+          name,
+          arn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${name}`,
+          function: fn.id,
+          bus: eventBusNameOf(get('EventBusName') ?? 'default'),
+          pattern: get('Pattern'),
+          target: {
+            Id: get('Target')?.Id ?? `${name}LambdaTarget`,
+            Arn: fn.arn,
+            ...(get('RetryPolicy') !== undefined ? { RetryPolicy: get('RetryPolicy') } : {}),
+          },
+        };
+        if (!rule.pattern) throw new TemplateError(`${where}.Properties.Pattern is required`);
+        if (enabled) {
+          plan.push(rule);
+          fn.rules.push(name);
+        }
+      } else if (ev?.Type === 'Schedule' || ev?.Type === 'ScheduleV2') {
+        fn.schedules.push({ event: eventId, expression: get('ScheduleExpression'), ...(p.Input !== undefined ? { input: get('Input') } : {}) });
+      } else {
+        fn.unwired.push(`${eventId} (${ev?.Type})`);
+      }
+    }
   }
   return plan;
 }
 
 const eventBusNameOf = (value) => /:event-bus\/(.+)$/.exec(String(value))?.[1] ?? String(value);
+
+// QUARKUS_LAMBDA_HANDLER from the function's environment, else from Globals (the @Named handler
+// the function runs). Only that variable is resolved: the others may name resources that are
+// not created locally.
+function handlerOf(resolver, res, globals, at) {
+  for (const [props, where] of [
+    [res.Properties, at],
+    [globals, 'Globals.Function'],
+  ]) {
+    const v = props?.Environment?.Variables?.QUARKUS_LAMBDA_HANDLER;
+    if (v !== undefined) return resolver.resolve(v, `${where}.Environment.Variables.QUARKUS_LAMBDA_HANDLER`);
+  }
+  return undefined;
+}
 
 async function createTable(ddb, resolver, item, res) {
   const at = `Resources.${item.id}.Properties`;
@@ -458,57 +503,17 @@ async function createStateMachine(endpoint, resolver, item, res, templateDir) {
   }
 }
 
-async function createEventBus(endpoint, item) {
-  if (item.name === 'default') return 'exists';
-  try {
-    await eventsCall(endpoint, 'CreateEventBus', { Name: item.name });
-    return 'created';
-  } catch (err) {
-    if (err.type !== 'ResourceAlreadyExistsException') throw err;
-    return 'exists';
-  }
-}
-
-// Rules match and deliver in the EventBridge facade; only SQS and SNS targets are delivered.
-async function createRule(endpoint, resolver, item, res, warnings) {
-  // Only what matters locally is resolved: a RoleArn or DeadLetterConfig may name resources
-  // (IAM roles, ...) that are not created here.
-  const at = `Resources.${item.id}.Properties`;
-  const raw = res.Properties ?? {};
-  const props = {};
-  for (const k of ['State', 'Description', 'ScheduleExpression', 'EventPattern']) {
-    if (raw[k] !== undefined) props[k] = resolver.resolve(raw[k], `${at}.${k}`);
-  }
-  props.Targets = (Array.isArray(raw.Targets) ? raw.Targets : []).map((t, i) => {
-    const out = {};
-    for (const k of ['Id', 'Arn', 'Input', 'InputPath', 'InputTransformer', 'SqsParameters']) {
-      if (t?.[k] !== undefined) out[k] = resolver.resolve(t[k], `${at}.Targets[${i}].${k}`);
-    }
-    return out;
-  });
-  const input = {
-    Name: item.name,
-    EventBusName: item.bus,
-    State: props.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
-    ...(props.Description !== undefined ? { Description: props.Description } : {}),
-    ...(props.ScheduleExpression !== undefined ? { ScheduleExpression: props.ScheduleExpression } : {}),
-  };
-  if (props.EventPattern !== undefined) {
-    input.EventPattern = typeof props.EventPattern === 'string' ? props.EventPattern : JSON.stringify(props.EventPattern);
-  }
-  if (props.ScheduleExpression !== undefined) warnings.push(`${item.id}: schedule rules are created but never fire locally`);
-  const out = await eventsCall(endpoint, 'PutRule', input);
+// A function's EventBridgeRule event: the rule on its bus, the function as its one target.
+async function createRule(endpoint, item) {
+  const out = await eventsCall(endpoint, 'PutRule', { Name: item.name, EventBusName: item.bus, EventPattern: JSON.stringify(item.pattern), State: 'ENABLED' });
   item.arn = out.RuleArn;
-  const targets = props.Targets;
-  for (const t of targets) {
-    if (!/^arn:aws[\w-]*:(sqs|sns):/.test(String(t.Arn))) warnings.push(`${item.id}: target ${t.Id} (${t.Arn}) is not delivered locally (only SQS and SNS targets are)`);
-  }
-  if (targets.length) await eventsCall(endpoint, 'PutTargets', { Rule: item.name, EventBusName: item.bus, Targets: targets });
-  // Targets removed from the template since the last run against this stack.
+  const put = await eventsCall(endpoint, 'PutTargets', { Rule: item.name, EventBusName: item.bus, Targets: [item.target] });
+  if (put.FailedEntryCount) throw new Error(`${item.id}: PutTargets failed: ${JSON.stringify(put.FailedEntries)}`);
+  // A target the template no longer names (e.g. a changed Target.Id) since the last run against this stack.
   const existing = (await eventsCall(endpoint, 'ListTargetsByRule', { Rule: item.name, EventBusName: item.bus })).Targets ?? [];
-  const stale = existing.map((t) => t.Id).filter((id) => !targets.some((t) => t.Id === id));
+  const stale = existing.map((t) => t.Id).filter((id) => id !== item.target.Id);
   if (stale.length) await eventsCall(endpoint, 'RemoveTargets', { Rule: item.name, EventBusName: item.bus, Ids: stale });
-  return `${targets.length} target(s)`;
+  return `-> ${item.target.Arn}`;
 }
 
 export async function createResources(templatePath, { endpoints, stackDir, log = (m) => process.stderr.write(`${m}\n`) }) {
@@ -550,14 +555,14 @@ export async function createResources(templatePath, { endpoints, stackDir, log =
     for (const item of byType('AWS::Serverless::StateMachine', 'AWS::StepFunctions::StateMachine')) {
       log(`state machine ${item.arn}: ${await createStateMachine(endpoints.sfn, resolver, item, template.Resources[item.id], templateDir)}`);
     }
-    const buses = byType('AWS::Events::EventBus');
-    const eventRules = byType('AWS::Events::Rule');
-    if ((buses.length || eventRules.length) && !endpoints.events) {
-      throw new Error('the template has EventBridge resources but there is no events endpoint: set EVENTS_ENDPOINT or restart the stack (infra/local/stack up)');
+    const eventRules = plan.filter((p) => p.type === 'AWS::Events::Rule' && !p.skipped);
+    if (eventRules.length && !endpoints.events) {
+      throw new Error('the template has EventBridge rules but there is no events endpoint: set EVENTS_ENDPOINT or restart the stack (infra/local/stack up)');
     }
-    for (const item of buses) log(`event bus ${item.arn}: ${await createEventBus(endpoints.events, item)}`);
-    for (const item of eventRules) {
-      log(`rule ${item.arn}: ${await createRule(endpoints.events, resolver, item, template.Resources[item.id], warnings)}`);
+    for (const item of eventRules) log(`rule ${item.arn}: ${await createRule(endpoints.events, item)}`);
+    for (const item of plan) {
+      if (item.skipped) warnings.push(`${item.id}: ${item.type} is not created locally (only functions' EventBridgeRule events are wired)`);
+      for (const e of item.unwired ?? []) warnings.push(`${item.id}: event ${e} is not wired locally`);
     }
     // Make sure the SQS queues we report really exist (and catch a stack restarted mid-run).
     for (const item of byType('AWS::SQS::Queue')) {
@@ -572,12 +577,17 @@ export async function createResources(templatePath, { endpoints, stackDir, log =
 
   const resources = {};
   for (const item of plan) {
+    if (item.skipped) continue;
     resources[item.id] = {
       type: item.type,
       name: item.name,
       arn: item.arn,
       ...(item.url ? { url: item.url } : {}),
-      ...(item.local === false ? { note: 'not created locally; served by the Lambda endpoint given to the SFN facade' } : {}),
+      ...(item.local === false ? { note: 'not created locally; served by the Lambda endpoint given to the facades' } : {}),
+      ...(item.handler !== undefined ? { handler: item.handler } : {}),
+      ...(item.rules?.length ? { rules: item.rules } : {}),
+      ...(item.schedules?.length ? { schedules: item.schedules } : {}),
+      ...(item.function ? { function: item.function, eventPattern: item.pattern } : {}),
     };
   }
   const out = { region: REGION, accountId: ACCOUNT, template: resolve(templatePath), resources };

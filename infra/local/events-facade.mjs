@@ -1,15 +1,18 @@
-// Local EventBridge API (AWS JSON 1.1, X-Amz-Target: AWSEvents.<Operation>) with an admin API
-// under /_admin/ so tests can see every event that was put.
+// Local EventBridge API (AWS JSON 1.1, X-Amz-Target: AWSEvents.<Operation>) for what the engine
+// and its local tooling use: PutEvents on the `default` bus (the engine's "Liquidation Requested"
+// events, a venue's price and account events), and the template's rules whose targets are the
+// engine's functions (create-resources.mjs puts them), delivered through the Lambda Invoke API
+// like the Step Functions facade's Lambda tasks. An admin API under /_admin/ lists every event
+// that was put and what became of its deliveries.
 //
-// Events are kept in memory in arrival order. Rules (PutRule/PutTargets, or the template's
-// AWS::Events::Rule resources via create-resources.mjs) whose EventPattern matches an event
-// deliver it to SQS queue and SNS topic targets on the stack's fauxqs before PutEvents answers,
-// so a test can receive the message right after the call.
+// Delivery is like EventBridge's: asynchronous (PutEvents answers once the events are recorded),
+// each matching target invoked with the event envelope as payload (`X-Amz-Invocation-Type: Event`),
+// and a failed invocation retried with exponential back-off within the target's RetryPolicy.
 //
 // Environment:
-//   SQS_ENDPOINT, SNS_ENDPOINT  fauxqs endpoints for deliveries (`stack up` sets them at run time
-//                               through POST /_admin/config, the servers start in parallel)
-//   AWS_REGION                  region used in ARNs (default us-east-1)
+//   AWS_ENDPOINT_URL_LAMBDA  base URL of the Lambda Invoke API (or POST /_admin/config {"lambdaEndpoint"})
+//   EVENTS_RETRY_BASE_MS     first retry delay in ms, doubled per attempt up to 60 s (default 1000)
+//   AWS_REGION               region used in ARNs (default us-east-1)
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { PatternError, matches, parsePattern } from './lib/event-pattern.mjs';
@@ -19,56 +22,57 @@ import { HOST, announce, describeListenError, exitOnSignals, fail, parseArgs, po
 const NAME = 'events-facade';
 const REGION = process.env.AWS_REGION || 'us-east-1';
 const ACCOUNT = '000000000000';
+const BUS = 'default';
 const TARGET_PREFIX = 'AWSEvents.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const MAX_ENTRIES = 10;
 const MAX_REQUEST_BYTES = 256 * 1024;
-const DELIVERY_TIMEOUT_MS = 5000;
+// The template's function timeout is 30 s; an invocation that takes longer has failed.
+const INVOKE_TIMEOUT_MS = 30_000;
+const MAX_RETRY_DELAY_MS = 60_000;
+// EventBridge's defaults when a target has no RetryPolicy.
+const DEFAULT_RETRY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 };
+const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 
 const config = {
-  sqsEndpoint: process.env.SQS_ENDPOINT || null,
-  snsEndpoint: process.env.SNS_ENDPOINT || null,
+  lambdaEndpoint: process.env.AWS_ENDPOINT_URL_LAMBDA || null,
+  retryBaseMs: Number(process.env.EVENTS_RETRY_BASE_MS) > 0 ? Number(process.env.EVENTS_RETRY_BASE_MS) : 1000,
 };
 
-const buses = new Map(); // name -> { name, arn, description, creationTime }
-const rules = new Map(); // `${bus}\n${name}` -> rule record
+const rules = new Map(); // name -> { name, arn, eventPattern, pattern, state, description, targets: Map(id -> target) }
 const events = []; // admin records, arrival order
+const pending = new Set(); // deliveries not yet delivered or given up
+const timers = new Set();
+const inFlight = new Set(); // AbortControllers of running invocations
+let idleWaiters = [];
+let stopping = false;
 
-const busArn = (name) => `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${name}`;
-const ruleArn = (bus, name) => `arn:aws:events:${REGION}:${ACCOUNT}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`;
-const epochSeconds = (ms) => ms / 1000;
+const ruleArn = (name) => `arn:aws:events:${REGION}:${ACCOUNT}:rule/${name}`;
 // The envelope's `time` has second precision, like AWS.
 const envelopeTime = (ms) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
-function resetBuses() {
-  buses.clear();
-  buses.set('default', { name: 'default', arn: busArn('default'), creationTime: Date.now() });
-}
-resetBuses();
-
-const BUS_NAME = /^[/.\-_A-Za-z0-9]{1,256}$/;
 const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
+const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9$_-]+))?$/;
 
-// EventBusName may be a name or an event-bus ARN.
+// EventBusName may be a name or an event-bus ARN; only the default bus exists locally (the
+// template's EventBusName parameter defaults to it).
 function busNameOf(value) {
-  if (value === undefined || value === null || value === '') return 'default';
+  if (value === undefined || value === null || value === '') return BUS;
   if (typeof value !== 'string') throw new ApiError('ValidationException', 'EventBusName must be a string');
   const m = /^arn:aws[\w-]*:events:[^:]*:\d*:event-bus\/(.+)$/.exec(value);
   return m ? m[1] : value;
 }
 
-function getBus(value) {
+function checkBus(value) {
   const name = busNameOf(value);
-  const bus = buses.get(name);
-  if (!bus) throw new ApiError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
-  return bus;
+  if (name !== BUS) throw new ApiError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
 }
 
 function getRule(body) {
-  const bus = getBus(body.EventBusName);
+  checkBus(body.EventBusName);
   const name = requireString(body, body.Rule !== undefined ? 'Rule' : 'Name');
-  const rule = rules.get(`${bus.name}\n${name}`);
-  if (!rule) throw new ApiError('ResourceNotFoundException', `Rule ${name} does not exist on EventBus ${bus.name}.`);
+  const rule = rules.get(name);
+  if (!rule) throw new ApiError('ResourceNotFoundException', `Rule ${name} does not exist on EventBus ${BUS}.`);
   return rule;
 }
 
@@ -78,8 +82,8 @@ function requireString(body, key) {
   return v;
 }
 
-// PutEvents Time: the Java SDK v2 sends epoch seconds as a JSON number (with a fraction);
-// strings (numeric or ISO-8601) are accepted too.
+// PutEvents Time: the Java SDK v2 sends epoch seconds as a JSON number (with a fraction), the
+// AWS CLI an ISO-8601 string or epoch seconds.
 function parseTime(value, fallback) {
   if (value === undefined || value === null) return fallback;
   if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value * 1000);
@@ -120,7 +124,7 @@ function acceptEntry(entry, receivedMs) {
   // AWS wants a JSON object here: arrays and scalars are malformed too.
   if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) return { error: entryError('MalformedDetail', 'Detail is malformed.') };
   const busName = busNameOf(entry.EventBusName);
-  if (!buses.has(busName)) return { error: entryError('ResourceNotFoundException', `Event bus ${busName} does not exist.`) };
+  if (busName !== BUS) return { error: entryError('ResourceNotFoundException', `Event bus ${busName} does not exist.`) };
   const resources = entry.Resources ?? [];
   if (!Array.isArray(resources) || !resources.every((r) => typeof r === 'string')) {
     return { error: entryError('InvalidArgument', 'Parameter Resources is not valid. Reason: Resources must be a list of strings.') };
@@ -149,101 +153,96 @@ function acceptEntry(entry, receivedMs) {
     resources,
     deliveries: [],
   };
-  return { envelope, record };
+  return { envelope, record, receivedMs };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Delivery to rule targets
+// Delivery: Lambda targets through the Invoke API, retried within the target's RetryPolicy
 
-let sqsModule;
-let snsModule;
-let jsonPath;
-const clients = new Map();
-
-async function clientFor(kind, endpoint, region) {
-  const key = `${kind}|${endpoint}|${region}`;
-  let client = clients.get(key);
-  if (!client) {
-    const options = { endpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 };
-    if (kind === 'sqs') {
-      sqsModule ??= await import('@aws-sdk/client-sqs');
-      client = new sqsModule.SQSClient(options);
-    } else {
-      snsModule ??= await import('@aws-sdk/client-sns');
-      client = new snsModule.SNSClient(options);
-    }
-    clients.set(key, client);
+function settle(delivery, fields) {
+  Object.assign(delivery, fields);
+  pending.delete(delivery);
+  if (pending.size === 0) {
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
   }
-  return client;
 }
 
-async function targetPayload(target, envelope) {
-  if (target.Input !== undefined) return target.Input;
-  if (target.InputPath !== undefined) {
-    jsonPath ??= (await import('jsonpath-plus')).JSONPath;
-    const found = jsonPath({ path: target.InputPath, json: envelope, wrap: true });
-    if (!found.length) throw new Error(`InputPath ${target.InputPath} matched nothing`);
-    return JSON.stringify(found[0]);
+async function invoke(target, envelope) {
+  if (!config.lambdaEndpoint) throw new Error('no Lambda endpoint configured (AWS_ENDPOINT_URL_LAMBDA or POST /_admin/config {"lambdaEndpoint": ...})');
+  const [, name, qualifier] = LAMBDA_ARN.exec(target.Arn);
+  const url = `${config.lambdaEndpoint.replace(/\/+$/, '')}/2015-03-31/functions/${encodeURIComponent(name)}/invocations${
+    qualifier ? `?Qualifier=${encodeURIComponent(qualifier)}` : ''
+  }`;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error(`no answer within ${INVOKE_TIMEOUT_MS} ms`)), INVOKE_TIMEOUT_MS);
+  inFlight.add(abort);
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-amz-invocation-type': 'Event' },
+      body: JSON.stringify(envelope),
+      signal: abort.signal,
+    });
+    const text = await res.text();
+    const functionError = res.headers.get('x-amz-function-error');
+    if (functionError || res.status >= 300) {
+      let body;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      const message = body?.errorMessage ?? body?.message ?? text;
+      throw new Error(`${functionError ? `function error ${body?.errorType ?? functionError}` : `HTTP ${res.status}`}: ${message}`);
+    }
+  } catch (err) {
+    if (abort.signal.aborted) throw abort.signal.reason ?? err;
+    throw new Error(err.cause?.message ?? err.message);
+  } finally {
+    clearTimeout(timer);
+    inFlight.delete(abort);
   }
-  if (target.InputTransformer !== undefined) throw new Error('InputTransformer is not supported locally');
-  return JSON.stringify(envelope);
 }
 
-const SQS_ARN = /^arn:aws[\w-]*:sqs:([a-z0-9-]+):(\d{12}):(.+)$/;
-const SNS_ARN = /^arn:aws[\w-]*:sns:([a-z0-9-]+):(\d{12}):(.+)$/;
-
-async function deliver(target, envelope) {
-  const signal = AbortSignal.timeout(DELIVERY_TIMEOUT_MS);
-  const body = await targetPayload(target, envelope);
-  let m = SQS_ARN.exec(target.Arn);
-  if (m) {
-    if (!config.sqsEndpoint) throw new Error('no SQS endpoint configured (POST /_admin/config {"sqsEndpoint": ...})');
-    const [, region, account, queue] = m;
-    const client = await clientFor('sqs', config.sqsEndpoint, region);
-    // fauxqs finds queues by region (from the signature) and name, so the URL only has to name it.
-    const input = { QueueUrl: `${config.sqsEndpoint}/${account}/${queue}`, MessageBody: body };
-    if (queue.endsWith('.fifo')) {
-      input.MessageGroupId = target.SqsParameters?.MessageGroupId ?? envelope.id;
-      input.MessageDeduplicationId = envelope.id;
+function deliver(rule, target, envelope, record, receivedMs) {
+  const retry = { ...DEFAULT_RETRY, ...(target.RetryPolicy ?? {}) };
+  const delivery = { rule: rule.name, targetId: target.Id, arn: target.Arn, status: 'pending', attempts: 0 };
+  record.deliveries.push(delivery);
+  pending.add(delivery);
+  const attempt = async () => {
+    delivery.attempts += 1;
+    try {
+      await invoke(target, envelope);
+      settle(delivery, { status: 'delivered', error: undefined });
+      return;
+    } catch (err) {
+      delivery.error = err.message;
     }
-    const out = await client.send(new sqsModule.SendMessageCommand(input), { abortSignal: signal });
-    return { messageId: out.MessageId };
-  }
-  m = SNS_ARN.exec(target.Arn);
-  if (m) {
-    if (!config.snsEndpoint) throw new Error('no SNS endpoint configured (POST /_admin/config {"snsEndpoint": ...})');
-    const client = await clientFor('sns', config.snsEndpoint, m[1]);
-    const input = { TopicArn: target.Arn, Message: body };
-    if (m[3].endsWith('.fifo')) {
-      input.MessageGroupId = target.SqsParameters?.MessageGroupId ?? envelope.id;
-      input.MessageDeduplicationId = envelope.id;
+    const retriesLeft = delivery.attempts <= retry.MaximumRetryAttempts;
+    const delay = Math.min(config.retryBaseMs * 2 ** (delivery.attempts - 1), MAX_RETRY_DELAY_MS);
+    const tooOld = Date.now() + delay - receivedMs > retry.MaximumEventAgeInSeconds * 1000;
+    if (!retriesLeft || tooOld || stopping) {
+      process.stderr.write(`${NAME}: event ${envelope.id} to ${target.Arn} (rule ${rule.name}) failed after ${delivery.attempts} attempt(s): ${delivery.error}\n`);
+      settle(delivery, { status: 'failed' });
+      return;
     }
-    const out = await client.send(new snsModule.PublishCommand(input), { abortSignal: signal });
-    return { messageId: out.MessageId };
-  }
-  throw new Error(`target ${target.Arn}: only SQS queue and SNS topic targets are delivered locally`);
+    process.stderr.write(`${NAME}: event ${envelope.id} to ${target.Arn} (rule ${rule.name}) attempt ${delivery.attempts} failed, retrying in ${delay} ms: ${delivery.error}\n`);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      attempt();
+    }, delay);
+    timers.add(timer);
+  };
+  attempt();
 }
 
-async function dispatch(envelope, record) {
-  const work = [];
+function dispatch(envelope, record, receivedMs) {
   for (const rule of rules.values()) {
-    if (rule.eventBusName !== record.eventBusName || rule.state !== 'ENABLED' || !rule.pattern) continue;
-    if (!matches(rule.pattern, envelope)) continue;
-    for (const target of rule.targets.values()) {
-      const delivery = { rule: rule.name, targetId: target.Id, arn: target.Arn };
-      record.deliveries.push(delivery);
-      work.push(
-        deliver(target, envelope).then(
-          (out) => Object.assign(delivery, { ok: true, ...out }),
-          (err) => {
-            Object.assign(delivery, { ok: false, error: `${err.name ?? 'Error'}: ${err.message}` });
-            process.stderr.write(`${NAME}: delivery of ${envelope.id} to ${target.Arn} (rule ${rule.name}) failed: ${err.message}\n`);
-          },
-        ),
-      );
-    }
+    if (rule.state !== 'ENABLED' || !matches(rule.pattern, envelope)) continue;
+    for (const target of rule.targets.values()) deliver(rule, target, envelope, record, receivedMs);
   }
-  await Promise.all(work);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,11 +252,10 @@ function describeRule(rule) {
   return {
     Name: rule.name,
     Arn: rule.arn,
-    ...(rule.eventPattern !== undefined ? { EventPattern: rule.eventPattern } : {}),
-    ...(rule.scheduleExpression !== undefined ? { ScheduleExpression: rule.scheduleExpression } : {}),
+    EventPattern: rule.eventPattern,
     State: rule.state,
     ...(rule.description !== undefined ? { Description: rule.description } : {}),
-    EventBusName: rule.eventBusName,
+    EventBusName: BUS,
   };
 }
 
@@ -270,8 +268,17 @@ function limitAndToken(items, body) {
   return { page, next };
 }
 
+function checkRetryPolicy(policy) {
+  if (policy === undefined) return undefined;
+  const n = policy?.MaximumRetryAttempts;
+  const age = policy?.MaximumEventAgeInSeconds;
+  if (n !== undefined && !(Number.isInteger(n) && n >= 0 && n <= 185)) return 'RetryPolicy.MaximumRetryAttempts must be 0-185';
+  if (age !== undefined && !(Number.isInteger(age) && age >= 60 && age <= 86_400)) return 'RetryPolicy.MaximumEventAgeInSeconds must be 60-86400';
+  return undefined;
+}
+
 const operations = {
-  async PutEvents(body) {
+  PutEvents(body) {
     const entries = body.Entries;
     if (!Array.isArray(entries)) throw new ApiError('ValidationException', "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
     if (entries.length < 1 || entries.length > MAX_ENTRIES) {
@@ -285,7 +292,6 @@ const operations = {
     // Validate every entry before recording any, so a bad Time fails the call as a whole.
     const accepted = entries.map((entry) => acceptEntry(entry, receivedMs));
     const results = [];
-    const deliveries = [];
     for (const a of accepted) {
       if (a.error) {
         results.push(a.error);
@@ -293,119 +299,44 @@ const operations = {
       }
       events.push(a.record);
       results.push({ EventId: a.record.id });
-      deliveries.push(dispatch(a.envelope, a.record));
+      dispatch(a.envelope, a.record, receivedMs);
     }
-    await Promise.all(deliveries);
     return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
-  },
-
-  CreateEventBus(body) {
-    const name = requireString(body, 'Name');
-    if (!BUS_NAME.test(name) || name === 'default') throw new ApiError('ValidationException', `Event bus name ${name} is not valid.`);
-    if (buses.has(name)) throw new ApiError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
-    const bus = { name, arn: busArn(name), creationTime: Date.now(), ...(body.Description ? { description: body.Description } : {}) };
-    buses.set(name, bus);
-    return { EventBusArn: bus.arn, ...(bus.description ? { Description: bus.description } : {}) };
-  },
-
-  DescribeEventBus(body) {
-    const bus = getBus(body.Name);
-    return {
-      Name: bus.name,
-      Arn: bus.arn,
-      ...(bus.description ? { Description: bus.description } : {}),
-      CreationTime: epochSeconds(bus.creationTime),
-      LastModifiedTime: epochSeconds(bus.creationTime),
-    };
-  },
-
-  ListEventBuses(body) {
-    const all = [...buses.values()].filter((b) => !body.NamePrefix || b.name.startsWith(body.NamePrefix));
-    const { page, next } = limitAndToken(all, body);
-    return {
-      EventBuses: page.map((b) => ({
-        Name: b.name,
-        Arn: b.arn,
-        ...(b.description ? { Description: b.description } : {}),
-        CreationTime: epochSeconds(b.creationTime),
-        LastModifiedTime: epochSeconds(b.creationTime),
-      })),
-      ...(next ? { NextToken: next } : {}),
-    };
-  },
-
-  DeleteEventBus(body) {
-    const name = requireString(body, 'Name');
-    if (name === 'default') throw new ApiError('ValidationException', 'Cannot delete event bus default.');
-    buses.delete(name);
-    for (const [key, rule] of rules) if (rule.eventBusName === name) rules.delete(key);
-    return {};
   },
 
   PutRule(body) {
     const name = requireString(body, 'Name');
     if (!RULE_NAME.test(name)) throw new ApiError('ValidationException', `Rule name ${name} is not valid.`);
-    const bus = getBus(body.EventBusName);
-    if (body.EventPattern === undefined && body.ScheduleExpression === undefined) {
-      throw new ApiError('ValidationException', 'Parameter(s) EventPattern or ScheduleExpression must be specified.');
-    }
+    checkBus(body.EventBusName);
+    if (body.ScheduleExpression !== undefined) throw new ApiError('ValidationException', 'Schedule rules are not supported by the local EventBridge.');
+    if (body.EventPattern === undefined) throw new ApiError('ValidationException', 'Parameter(s) EventPattern or ScheduleExpression must be specified.');
     let pattern;
-    if (body.EventPattern !== undefined) {
-      try {
-        pattern = parsePattern(body.EventPattern);
-      } catch (err) {
-        if (err instanceof PatternError) throw new ApiError('InvalidEventPatternException', err.message);
-        throw err;
-      }
+    try {
+      pattern = parsePattern(body.EventPattern);
+    } catch (err) {
+      if (err instanceof PatternError) throw new ApiError('InvalidEventPatternException', err.message);
+      throw err;
     }
     const state = body.State ?? 'ENABLED';
     if (!['ENABLED', 'DISABLED'].includes(state)) throw new ApiError('ValidationException', `State ${state} is not valid.`);
-    const key = `${bus.name}\n${name}`;
-    const existing = rules.get(key);
     const rule = {
       name,
-      arn: ruleArn(bus.name, name),
-      eventBusName: bus.name,
-      eventPattern: typeof body.EventPattern === 'string' ? body.EventPattern : body.EventPattern === undefined ? undefined : JSON.stringify(body.EventPattern),
+      arn: ruleArn(name),
+      eventPattern: typeof body.EventPattern === 'string' ? body.EventPattern : JSON.stringify(body.EventPattern),
       pattern,
-      scheduleExpression: body.ScheduleExpression,
       description: body.Description,
       state,
-      targets: existing?.targets ?? new Map(),
+      targets: rules.get(name)?.targets ?? new Map(),
     };
-    rules.set(key, rule);
+    rules.set(name, rule);
     return { RuleArn: rule.arn };
   },
 
-  DescribeRule(body) {
-    const rule = getRule(body);
-    return { ...describeRule(rule), CreatedBy: ACCOUNT };
-  },
-
   ListRules(body) {
-    const bus = getBus(body.EventBusName);
-    const all = [...rules.values()].filter((r) => r.eventBusName === bus.name && (!body.NamePrefix || r.name.startsWith(body.NamePrefix)));
+    checkBus(body.EventBusName);
+    const all = [...rules.values()].filter((r) => !body.NamePrefix || r.name.startsWith(body.NamePrefix));
     const { page, next } = limitAndToken(all, body);
     return { Rules: page.map(describeRule), ...(next ? { NextToken: next } : {}) };
-  },
-
-  DeleteRule(body) {
-    const bus = getBus(body.EventBusName);
-    const name = requireString(body, 'Name');
-    const rule = rules.get(`${bus.name}\n${name}`);
-    if (rule?.targets.size && !body.Force) throw new ApiError('ValidationException', "Rule can't be deleted since it has targets.");
-    rules.delete(`${bus.name}\n${name}`);
-    return {};
-  },
-
-  EnableRule(body) {
-    getRule(body).state = 'ENABLED';
-    return {};
-  },
-
-  DisableRule(body) {
-    getRule(body).state = 'DISABLED';
-    return {};
   },
 
   PutTargets(body) {
@@ -416,11 +347,18 @@ const operations = {
     }
     const failed = [];
     for (const t of targets) {
+      const reject = (message) => failed.push({ TargetId: t?.Id ?? '', ErrorCode: 'ValidationException', ErrorMessage: message });
       if (!t || typeof t.Id !== 'string' || !t.Id || typeof t.Arn !== 'string' || !t.Arn) {
-        failed.push({ TargetId: t?.Id ?? '', ErrorCode: 'ValidationException', ErrorMessage: 'Target Id and Arn are required.' });
-        continue;
+        reject('Target Id and Arn are required.');
+      } else if (!LAMBDA_ARN.test(t.Arn)) {
+        reject(`Target ${t.Arn}: only Lambda function targets are delivered by the local EventBridge.`);
+      } else if (t.Input !== undefined || t.InputPath !== undefined || t.InputTransformer !== undefined) {
+        reject('Input, InputPath and InputTransformer are not supported by the local EventBridge: targets get the event.');
+      } else if (checkRetryPolicy(t.RetryPolicy)) {
+        reject(checkRetryPolicy(t.RetryPolicy));
+      } else {
+        rule.targets.set(t.Id, { Id: t.Id, Arn: t.Arn, ...(t.RetryPolicy ? { RetryPolicy: { ...t.RetryPolicy } } : {}) });
       }
-      rule.targets.set(t.Id, { ...t });
     }
     return { FailedEntryCount: failed.length, FailedEntries: failed };
   },
@@ -436,33 +374,22 @@ const operations = {
     const { page, next } = limitAndToken([...rule.targets.values()], body);
     return { Targets: page, ...(next ? { NextToken: next } : {}) };
   },
-
-  TestEventPattern(body) {
-    let pattern;
-    let event;
-    try {
-      pattern = parsePattern(requireString(body, 'EventPattern'));
-    } catch (err) {
-      if (err instanceof PatternError) throw new ApiError('InvalidEventPatternException', err.message);
-      throw err;
-    }
-    try {
-      event = JSON.parse(requireString(body, 'Event'));
-    } catch (err) {
-      if (err instanceof ApiError) throw err;
-      throw new ApiError('ValidationException', 'Parameter Event is not valid.');
-    }
-    return { Result: matches(pattern, event) };
-  },
 };
 
 // ---------------------------------------------------------------------------------------------
 // Admin API
 
+function cancelRetries() {
+  for (const t of timers) clearTimeout(t);
+  timers.clear();
+  for (const a of inFlight) a.abort(new Error('reset'));
+  for (const d of [...pending]) settle(d, { status: 'failed', error: d.error ?? 'cancelled' });
+}
+
 const admin = {
   'GET /_admin/health': () => ({ ok: true, pid: process.pid }),
   'GET /_admin/events': (body, query) => {
-    const filters = { detailType: query.get('detailType'), source: query.get('source'), eventBusName: query.get('eventBusName') };
+    const filters = { detailType: query.get('detailType'), source: query.get('source') };
     return {
       events: events.filter((e) => Object.entries(filters).every(([k, v]) => v === null || e[k] === v)),
     };
@@ -472,15 +399,40 @@ const admin = {
     events.length = 0;
     return { reset: true, cleared };
   },
+  // 200 once no delivery is running or waiting for a retry; 408 with the pending ones otherwise.
+  'POST /_admin/idle': async (body, query) => {
+    const timeoutMs = Number(query.get('timeoutMs') ?? DEFAULT_IDLE_TIMEOUT_MS);
+    if (pending.size > 0) {
+      let resolveIdle;
+      const idle = new Promise((r) => {
+        resolveIdle = r;
+        idleWaiters.push(r);
+      });
+      let timer;
+      const timedOut = await Promise.race([idle.then(() => false), new Promise((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
+      clearTimeout(timer);
+      if (timedOut) {
+        idleWaiters = idleWaiters.filter((w) => w !== resolveIdle);
+        const err = new ApiError('Timeout', `deliveries still pending after ${timeoutMs} ms`, 408);
+        err.extra = { busy: [...pending] };
+        throw err;
+      }
+    }
+    return { idle: true };
+  },
   'GET /_admin/config': () => config,
   'POST /_admin/config': (body) => {
-    for (const key of ['sqsEndpoint', 'snsEndpoint']) if (body[key] !== undefined) config[key] = body[key] || null;
+    if (body.lambdaEndpoint !== undefined) config.lambdaEndpoint = body.lambdaEndpoint || null;
+    if (body.retryBaseMs !== undefined) {
+      if (!(typeof body.retryBaseMs === 'number' && body.retryBaseMs > 0)) throw new ApiError('ValidationException', 'retryBaseMs must be a positive number');
+      config.retryBaseMs = body.retryBaseMs;
+    }
     return config;
   },
   'POST /_admin/reset': () => {
+    cancelRetries();
     events.length = 0;
     rules.clear();
-    resetBuses();
     return { reset: true };
   },
 };
@@ -509,8 +461,9 @@ server.on('error', (err) => fail(NAME, `cannot listen: ${describeListenError(err
 server.listen({ host: HOST, port }, () => announce(NAME, args, server.address().port));
 
 exitOnSignals(NAME, () => {
+  stopping = true;
+  cancelRetries();
   server.closeAllConnections();
-  for (const client of clients.values()) client.destroy();
   return new Promise((resolve) => server.close(() => resolve()));
 });
 

@@ -1,6 +1,6 @@
 // Readiness check used by `stack up`: each server must answer a real request, not just
-// accept TCP. Also points the SFN and EventBridge facades at the stack's SNS/SQS (the servers
-// start in parallel, so the facades cannot know the fauxqs port at launch).
+// accept TCP. Also points the SFN facade at the stack's SNS (the servers start in parallel, so
+// the facade cannot know the fauxqs port at launch).
 // Usage: probe.mjs --dynamodb=URL --fauxqs=URL --sfn=URL --events=URL --timeout-ms=N
 import { parseArgs } from './serve.mjs';
 
@@ -40,17 +40,11 @@ const checks = {
   events: async (url) => {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.ListEventBuses' },
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.ListRules' },
       body: '{}',
       signal: AbortSignal.timeout(2000),
     });
-    if (res.status !== 200) throw new Error(`ListEventBuses answered HTTP ${res.status}: ${await res.text()}`);
-    const cfg = await fetch(`${url}/_admin/config`, {
-      method: 'POST',
-      body: JSON.stringify({ sqsEndpoint: args.fauxqs, snsEndpoint: args.fauxqs }),
-      signal: AbortSignal.timeout(2000),
-    });
-    if (cfg.status !== 200) throw new Error(`/_admin/config answered HTTP ${cfg.status}: ${await cfg.text()}`);
+    if (res.status !== 200) throw new Error(`ListRules answered HTTP ${res.status}: ${await res.text()}`);
   },
 };
 

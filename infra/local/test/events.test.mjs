@@ -1,43 +1,48 @@
 import { after, before, beforeEach, describe as group, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { SQSClient, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { matches, parsePattern } from '../lib/event-pattern.mjs';
 import {
   ACCOUNT,
+  REPO_DIR,
   admin,
-  awsClientConfig,
   eventBridge,
   eventBridgeOk,
   newStackDir,
   occupyPort,
   processesTaggedWith,
   runStack,
+  startLambda,
   startStack,
 } from './helpers.mjs';
 
 let stack;
 let EVENTS;
-let sqs;
+let lambda;
+// What the fake Lambda endpoint does per function: a result, or { error } for a function error.
+let behaviour;
 
 before(async () => {
   stack = await startStack();
   EVENTS = stack.endpoints.events;
-  sqs = new SQSClient(awsClientConfig(stack.endpoints.sqs));
+  lambda = await startLambda((name, payload, n) => (behaviour[name] ?? (() => ({ ok: true })))(payload, n));
 });
 
 after(async () => {
-  sqs?.destroy();
+  await lambda?.close();
   await stack?.down();
 });
 
 beforeEach(async () => {
+  behaviour = {};
+  lambda.calls.length = 0;
   await admin(EVENTS, 'reset', {});
+  await admin(EVENTS, 'config', { lambdaEndpoint: lambda.url, retryBaseMs: 50 });
 });
 
 const entry = (overrides = {}) => ({ Source: 'margin.engine', DetailType: 'Margin Call', Detail: JSON.stringify({ callId: 'c-1' }), ...overrides });
+const fnArn = (name) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
 
 async function listed(query = '') {
   const res = await fetch(`${EVENTS}/_admin/events${query}`);
@@ -45,15 +50,15 @@ async function listed(query = '') {
   return (await res.json()).events;
 }
 
-async function queue(name) {
-  const url = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl;
-  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes.QueueArn;
-  return { url, arn };
+async function idle(timeoutMs = 10_000) {
+  const res = await admin(EVENTS, `idle?timeoutMs=${timeoutMs}`, {});
+  assert.equal(res.status, 200, JSON.stringify(res.body));
 }
 
-async function receiveAll(url) {
-  const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-  return (got.Messages ?? []).map((m) => JSON.parse(m.Body));
+async function rule(name, pattern, targets) {
+  await eventBridgeOk(EVENTS, 'PutRule', { Name: name, EventPattern: JSON.stringify(pattern) });
+  const out = await eventBridgeOk(EVENTS, 'PutTargets', { Rule: name, Targets: targets });
+  assert.equal(out.FailedEntryCount, 0, JSON.stringify(out.FailedEntries));
 }
 
 group('PutEvents', () => {
@@ -148,175 +153,194 @@ group('PutEvents', () => {
   });
 
   test('unknown operations and targets are AWS-style errors', async () => {
-    const res = await eventBridge(EVENTS, 'PutPartnerEvents', {});
-    assert.equal(res.status, 400);
-    assert.equal(res.body.__type, 'UnknownOperationException');
+    // Operations nothing local uses are not served: they fail loudly instead of half-working.
+    for (const op of ['PutPartnerEvents', 'CreateEventBus', 'TestEventPattern', 'DeleteRule']) {
+      const res = await eventBridge(EVENTS, op, {});
+      assert.equal(res.status, 400);
+      assert.equal(res.body.__type, 'UnknownOperationException', op);
+    }
     const bad = await fetch(EVENTS, { method: 'POST', headers: { 'x-amz-target': 'AWSEvents.PutEvents' }, body: '{oops' });
     assert.equal((await bad.json()).__type, 'SerializationException');
   });
 });
 
-group('event buses', () => {
-  test('create, describe, list, and put to a custom bus by name or ARN', async () => {
-    const created = await eventBridgeOk(EVENTS, 'CreateEventBus', { Name: 'margin-bus' });
-    const arn = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/margin-bus`;
-    assert.equal(created.EventBusArn, arn);
-    const again = await eventBridge(EVENTS, 'CreateEventBus', { Name: 'margin-bus' });
-    assert.equal(again.body.__type, 'ResourceAlreadyExistsException');
+group('rules with Lambda targets', () => {
+  test('a matching event invokes its function asynchronously with the event envelope', async () => {
+    await rule('prices', { source: ['price.oracle'], 'detail-type': ['Price Update'] }, [{ Id: 'fn', Arn: fnArn('PriceFn') }]);
+    await rule('accounts', { source: ['venue.accounts'], 'detail-type': ['Collateral Changed', 'Position Changed'] }, [
+      { Id: 'fn', Arn: fnArn('AccountFn') },
+    ]);
+    let release;
+    const held = new Promise((r) => (release = r));
+    behaviour.PriceFn = () => held.then(() => ({ status: 'OK' }));
 
-    const described = await eventBridgeOk(EVENTS, 'DescribeEventBus', { Name: 'margin-bus' });
-    assert.equal(described.Arn, arn);
-    assert.equal(typeof described.CreationTime, 'number');
-    assert.equal((await eventBridgeOk(EVENTS, 'DescribeEventBus', {})).Name, 'default');
-    assert.equal((await eventBridge(EVENTS, 'DescribeEventBus', { Name: 'nope' })).body.__type, 'ResourceNotFoundException');
-    const { EventBuses } = await eventBridgeOk(EVENTS, 'ListEventBuses', {});
-    assert.deepEqual(EventBuses.map((b) => b.Name).sort(), ['default', 'margin-bus']);
-
-    await eventBridgeOk(EVENTS, 'PutEvents', { Entries: [entry({ EventBusName: 'margin-bus' }), entry({ EventBusName: arn })] });
-    assert.deepEqual(
-      (await listed('?eventBusName=margin-bus')).map((e) => e.eventBusName),
-      ['margin-bus', 'margin-bus'],
-    );
-  });
-});
-
-group('rules', () => {
-  test('matching events are delivered to SQS targets before PutEvents answers', async () => {
-    const calls = await queue('margin-calls-tap');
-    const other = await queue('other-tap');
-    const pattern = { source: ['margin.engine'], 'detail-type': ['Margin Call'], detail: { status: ['OPEN', 'ESCALATED'], venue: { id: [{ prefix: 'v' }] } } };
-    const rule = await eventBridgeOk(EVENTS, 'PutRule', { Name: 'calls', EventPattern: JSON.stringify(pattern) });
-    assert.equal(rule.RuleArn, `arn:aws:events:us-east-1:${ACCOUNT}:rule/calls`);
-    const targets = await eventBridgeOk(EVENTS, 'PutTargets', { Rule: 'calls', Targets: [{ Id: 'tap', Arn: calls.arn }] });
-    assert.equal(targets.FailedEntryCount, 0);
-    await eventBridgeOk(EVENTS, 'PutRule', { Name: 'other', EventPattern: JSON.stringify({ source: ['someone.else'] }) });
-    await eventBridgeOk(EVENTS, 'PutTargets', { Rule: 'other', Targets: [{ Id: 'tap', Arn: other.arn, InputPath: '$.detail' }] });
-
-    const { Rules } = await eventBridgeOk(EVENTS, 'ListRules', {});
-    assert.deepEqual(Rules.map((r) => [r.Name, r.State, r.EventBusName]), [['calls', 'ENABLED', 'default'], ['other', 'ENABLED', 'default']]);
-    assert.equal(Rules[0].EventPattern, JSON.stringify(pattern));
-
-    const detail = (status, venue = 'v1') => JSON.stringify({ status, venue: { id: venue } });
+    const price = JSON.stringify({ instrument: 'BTC-USD', markPrice: '50000' });
     const out = await eventBridgeOk(EVENTS, 'PutEvents', {
       Entries: [
-        entry({ Detail: detail('OPEN') }),
-        entry({ Detail: detail('CLOSED') }),
-        entry({ Detail: detail('ESCALATED', 'x1') }),
-        entry({ DetailType: 'Price Update', Detail: detail('OPEN') }),
-        entry({ Source: 'someone.else', Detail: detail('OPEN') }),
+        entry({ Source: 'price.oracle', DetailType: 'Price Update', Detail: price, Time: 1767225600 }),
+        entry({ Source: 'venue.accounts', DetailType: 'Position Changed', Detail: '{"accountId":"a1"}' }),
+        entry({ Source: 'venue.accounts', DetailType: 'Deposit Pending', Detail: '{"accountId":"a1"}' }),
+        entry({ Source: 'someone.else', DetailType: 'Price Update', Detail: price }),
       ],
     });
     assert.equal(out.FailedEntryCount, 0);
+    // PutEvents answered while the price function was still running: delivery is asynchronous.
+    let records = await listed();
+    assert.equal(records[0].deliveries[0].status, 'pending');
+    release();
+    await idle();
 
-    const got = await receiveAll(calls.url);
-    assert.equal(got.length, 1);
-    assert.equal(got[0].id, out.Entries[0].EventId);
+    const byName = Object.fromEntries(lambda.calls.map((c) => [c.name, c]));
+    assert.deepEqual(lambda.calls.map((c) => c.name).sort(), ['AccountFn', 'PriceFn']);
+    assert.equal(byName.PriceFn.headers['x-amz-invocation-type'], 'Event');
+    assert.deepEqual(byName.PriceFn.payload, {
+      version: '0',
+      id: out.Entries[0].EventId,
+      'detail-type': 'Price Update',
+      source: 'price.oracle',
+      account: ACCOUNT,
+      time: '2026-01-01T00:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: { instrument: 'BTC-USD', markPrice: '50000' },
+    });
+    assert.equal(byName.AccountFn.payload['detail-type'], 'Position Changed');
+
+    records = await listed();
     assert.deepEqual(
-      { ...got[0], id: undefined, time: undefined },
-      {
-        version: '0',
-        id: undefined,
-        'detail-type': 'Margin Call',
-        source: 'margin.engine',
-        account: ACCOUNT,
-        time: undefined,
-        region: 'us-east-1',
-        resources: [],
-        detail: { status: 'OPEN', venue: { id: 'v1' } },
-      },
+      records.map((r) => r.deliveries.map((d) => [d.rule, d.arn, d.status, d.attempts])),
+      [[['prices', fnArn('PriceFn'), 'delivered', 1]], [['accounts', fnArn('AccountFn'), 'delivered', 1]], [], []],
     );
-    assert.deepEqual(await receiveAll(other.url), [{ status: 'OPEN', venue: { id: 'v1' } }], 'InputPath selects the detail');
-
-    const records = await listed();
-    assert.deepEqual(records[0].deliveries.map((d) => [d.rule, d.arn, d.ok]), [['calls', calls.arn, true]]);
-    assert.deepEqual(records[1].deliveries, []);
-
-    // A disabled rule delivers nothing.
-    await eventBridgeOk(EVENTS, 'DisableRule', { Name: 'calls' });
-    await eventBridgeOk(EVENTS, 'PutEvents', { Entries: [entry({ Detail: detail('OPEN') })] });
-    assert.deepEqual(await receiveAll(calls.url), []);
   });
 
-  test('an invalid pattern is rejected and TestEventPattern evaluates one', async () => {
-    const bad = await eventBridge(EVENTS, 'PutRule', { Name: 'bad', EventPattern: '{"source": "not-an-array"}' });
-    assert.equal(bad.body.__type, 'InvalidEventPatternException');
-    const missingBus = await eventBridge(EVENTS, 'PutRule', { Name: 'r', EventBusName: 'nope', EventPattern: '{"source":["a"]}' });
-    assert.equal(missingBus.body.__type, 'ResourceNotFoundException');
-    const event = JSON.stringify({ source: 'a', 'detail-type': 'b', detail: { n: 5 } });
-    const test = (p) => eventBridgeOk(EVENTS, 'TestEventPattern', { EventPattern: JSON.stringify(p), Event: event });
-    assert.equal((await test({ detail: { n: [{ numeric: ['>', 4] }] } })).Result, true);
-    assert.equal((await test({ source: ['b'] })).Result, false);
+  test('a failed invocation is retried with back-off within the target RetryPolicy', async () => {
+    await rule('flaky', { source: ['price.oracle'] }, [
+      { Id: 'recovers', Arn: fnArn('Flaky'), RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 120 } },
+      { Id: 'gives-up', Arn: fnArn('Broken'), RetryPolicy: { MaximumRetryAttempts: 1 } },
+      { Id: 'missing', Arn: fnArn('NoSuchFunction'), RetryPolicy: { MaximumRetryAttempts: 0 } },
+    ]);
+    behaviour.Flaky = (payload, n) => (lambda.calls.filter((c) => c.name === 'Flaky').length <= 2 ? { error: { errorType: 'Boom', errorMessage: 'try again' } } : { ok: true });
+    behaviour.Broken = () => ({ error: { errorType: 'IllegalStateException', errorMessage: 'always' } });
+    behaviour.NoSuchFunction = () => {
+      throw new Error('Function not found');
+    };
+    const started = Date.now();
+    await eventBridgeOk(EVENTS, 'PutEvents', { Entries: [entry({ Source: 'price.oracle' })] });
+    await idle();
+    const [record] = await listed();
+    const d = Object.fromEntries(record.deliveries.map((x) => [x.targetId, x]));
+    assert.deepEqual([d.recovers.status, d.recovers.attempts], ['delivered', 3]);
+    assert.deepEqual([d['gives-up'].status, d['gives-up'].attempts], ['failed', 2]);
+    assert.match(d['gives-up'].error, /function error IllegalStateException: always/);
+    assert.deepEqual([d.missing.status, d.missing.attempts], ['failed', 1]);
+    assert.match(d.missing.error, /HTTP 500/);
+    // Back-off 50 ms then 100 ms before the third attempt.
+    assert.ok(Date.now() - started >= 150, `${Date.now() - started} ms`);
+  });
+
+  test('without a Lambda endpoint deliveries wait for one through their retries', async () => {
+    await admin(EVENTS, 'config', { lambdaEndpoint: '', retryBaseMs: 100 });
+    await rule('later', { source: ['price.oracle'] }, [{ Id: 'fn', Arn: fnArn('Later') }]);
+    await eventBridgeOk(EVENTS, 'PutEvents', { Entries: [entry({ Source: 'price.oracle' })] });
+    const busy = await admin(EVENTS, 'idle?timeoutMs=150', {});
+    assert.equal(busy.status, 408);
+    assert.equal(busy.body.busy[0].status, 'pending');
+    assert.match(busy.body.busy[0].error, /no Lambda endpoint configured/);
+    await admin(EVENTS, 'config', { lambdaEndpoint: lambda.url });
+    await idle();
+    assert.deepEqual(lambda.calls.map((c) => c.name), ['Later']);
+    assert.equal((await listed())[0].deliveries[0].status, 'delivered');
+  });
+
+  test('what is not delivered locally is refused, not silently dropped', async () => {
+    const badPattern = await eventBridge(EVENTS, 'PutRule', { Name: 'bad', EventPattern: '{"source": [{"prefix": "price."}]}' });
+    assert.equal(badPattern.body.__type, 'InvalidEventPatternException');
+    assert.match(badPattern.body.message, /only exact values/);
+    const schedule = await eventBridge(EVENTS, 'PutRule', { Name: 'tick', ScheduleExpression: 'rate(1 minute)' });
+    assert.equal(schedule.body.__type, 'ValidationException');
+    const otherBus = await eventBridge(EVENTS, 'PutRule', { Name: 'r', EventBusName: 'nope', EventPattern: '{"source":["a"]}' });
+    assert.equal(otherBus.body.__type, 'ResourceNotFoundException');
+
+    await eventBridgeOk(EVENTS, 'PutRule', { Name: 'r', EventPattern: '{"source":["a"]}' });
+    const out = await eventBridgeOk(EVENTS, 'PutTargets', {
+      Rule: 'r',
+      Targets: [
+        { Id: 'queue', Arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:q` },
+        { Id: 'input', Arn: fnArn('F'), InputPath: '$.detail' },
+        { Id: 'policy', Arn: fnArn('F'), RetryPolicy: { MaximumRetryAttempts: 200 } },
+        { Id: 'ok', Arn: fnArn('F'), RetryPolicy: { MaximumRetryAttempts: 2 } },
+      ],
+    });
+    assert.deepEqual(out.FailedEntries.map((f) => f.TargetId), ['queue', 'input', 'policy']);
+    assert.match(out.FailedEntries[0].ErrorMessage, /only Lambda function targets/);
+    const { Targets } = await eventBridgeOk(EVENTS, 'ListTargetsByRule', { Rule: 'r' });
+    assert.deepEqual(Targets, [{ Id: 'ok', Arn: fnArn('F'), RetryPolicy: { MaximumRetryAttempts: 2 } }]);
+    await eventBridgeOk(EVENTS, 'RemoveTargets', { Rule: 'r', Ids: ['ok'] });
+    assert.deepEqual((await eventBridgeOk(EVENTS, 'ListTargetsByRule', { Rule: 'r' })).Targets, []);
   });
 });
 
-test('event patterns: exact values, prefix and the other content filters', () => {
+test('event patterns: exact values in nested objects, nothing else', () => {
   const ev = {
-    source: 'margin.engine',
-    'detail-type': 'Margin Call',
-    detail: { status: 'OPEN', amount: 150, tags: ['a', 'b'], legs: [{ venue: 'x' }, { venue: 'y' }], flag: false, none: null },
+    source: 'venue.accounts',
+    'detail-type': 'Collateral Changed',
+    resources: ['arn:a', 'arn:b'],
+    detail: { accountId: 'a1', sequence: 7, flag: false, none: null, legs: [{ venue: 'x' }, { venue: 'y' }] },
   };
   const m = (pattern) => matches(parsePattern(pattern), ev);
-  assert.ok(m({ source: ['margin.engine'] }));
-  assert.ok(!m({ source: ['margin'] }));
-  assert.ok(m({ source: [{ prefix: 'margin.' }], 'detail-type': ['Other', 'Margin Call'] }));
-  assert.ok(m({ detail: { status: ['OPEN'], amount: [150] } }));
-  assert.ok(!m({ detail: { amount: ['150'] } }), 'types must match');
-  assert.ok(m({ detail: { tags: ['b'] } }), 'an event array matches when any element does');
-  assert.ok(m({ detail: { legs: { venue: ['y'] } } }), 'arrays of objects are flattened');
-  assert.ok(m({ detail: { flag: [false], none: [null] } }));
-  assert.ok(m({ detail: { missing: [{ exists: false }], status: [{ exists: true }] } }));
+  // The template's patterns.
+  assert.ok(m({ source: ['venue.accounts'], 'detail-type': ['Collateral Changed', 'Position Changed'] }));
+  assert.ok(!m({ source: ['price.oracle'], 'detail-type': ['Price Update'] }));
+  assert.ok(!m({ source: ['venue'] }), 'no prefix matching');
+  assert.ok(m({ detail: { accountId: ['a1'], sequence: [7], flag: [false], none: [null] } }));
+  assert.ok(!m({ detail: { sequence: ['7'] } }), 'types must match');
+  assert.ok(m({ resources: ['arn:b'] }), 'an event array matches when any element does');
+  assert.ok(m({ detail: { legs: { venue: ['y'] } } }), 'arrays of objects too');
   assert.ok(!m({ detail: { missing: ['x'] } }));
-  assert.ok(m({ detail: { status: [{ 'anything-but': ['CLOSED'] }] } }));
-  assert.ok(!m({ detail: { status: [{ 'anything-but': 'OPEN' }] } }));
-  assert.ok(m({ detail: { amount: [{ numeric: ['>', 100, '<=', 150] }] } }));
-  assert.ok(m({ detail: { status: [{ 'equals-ignore-case': 'open' }] }, source: [{ suffix: '.engine' }] }));
-  assert.ok(m({ detail: { nested: { deeper: [{ exists: false }] } } }));
-  for (const bad of ['{', '[]', '{}', '{"source":"x"}', '{"source":[]}', '{"source":[{"wildcard":"*"}]}', '{"$or":[]}', '{"a":[{"numeric":[">"]}]}']) {
+  assert.ok(!m({ source: { nested: ['x'] } }));
+  for (const bad of ['{', '[]', '{}', '{"source":"x"}', '{"source":[]}', '{"source":[{"prefix":"v"}]}', '{"a":[{"exists":true}]}', '{"$or":[]}', '{"a":{}}']) {
     assert.throws(() => parsePattern(bad), undefined, bad);
   }
 });
 
-test('create-resources creates event buses and rules from a template', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tmpl-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const template = join(dir, 'template.yaml');
-  writeFileSync(
-    template,
-    [
-      'Resources:',
-      '  Bus:',
-      '    Type: AWS::Events::EventBus',
-      '    Properties:',
-      '      Name: margin-events',
-      '  Tap:',
-      '    Type: AWS::SQS::Queue',
-      '  CallsRule:',
-      '    Type: AWS::Events::Rule',
-      '    Properties:',
-      '      EventBusName: !Ref Bus',
-      '      EventPattern:',
-      '        source: [margin.engine]',
-      '        detail-type: [Margin Call]',
-      '      Targets:',
-      '        - Id: tap',
-      '          Arn: !GetAtt Tap.Arn',
-      '          RoleArn: !GetAtt SomeRole.Arn',
-      '  SomeRole:',
-      '    Type: AWS::IAM::Role',
-    ].join('\n'),
-  );
-  for (const run of [1, 2]) {
-    const res = await runStack(['resources', template], { env: stack.env });
-    assert.equal(res.code, 0, `run ${run}: ${res.stderr}`);
-  }
+test("create-resources wires the template's EventBridge rules to its functions", async () => {
+  const res = await runStack(['resources', join(REPO_DIR, 'template.yaml')], { env: stack.env });
+  assert.equal(res.code, 0, res.stderr);
   const { resources } = JSON.parse(readFileSync(join(stack.dir, 'resources.json'), 'utf8'));
-  assert.deepEqual(resources.Bus, { type: 'AWS::Events::EventBus', name: 'margin-events', arn: `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/margin-events` });
-  assert.deepEqual(resources.CallsRule, { type: 'AWS::Events::Rule', name: 'CallsRule', arn: `arn:aws:events:us-east-1:${ACCOUNT}:rule/margin-events/CallsRule` });
+  assert.deepEqual(
+    ['PriceEventFunction', 'AccountEventFunction', 'EscalationRecheckFunction', 'SweepFunction'].map((id) => resources[id].handler),
+    ['price-event', 'account-event', 'escalation-recheck', 'sweep'],
+  );
+  assert.deepEqual(resources.SweepFunction.schedules, [
+    { event: 'EveryMinute', expression: 'rate(1 minute)', input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}' },
+  ]);
+  const { Rules } = await eventBridgeOk(EVENTS, 'ListRules', {});
+  assert.deepEqual(
+    Rules.map((r) => [r.Name, JSON.parse(r.EventPattern)]),
+    [
+      ['PriceEventFunctionPriceUpdate', { source: ['price.oracle'], 'detail-type': ['Price Update'] }],
+      ['AccountEventFunctionAccountChanged', { source: ['venue.accounts'], 'detail-type': ['Collateral Changed', 'Position Changed'] }],
+    ],
+  );
+  const targets = await eventBridgeOk(EVENTS, 'ListTargetsByRule', { Rule: 'PriceEventFunctionPriceUpdate' });
+  assert.deepEqual(targets.Targets, [
+    {
+      Id: 'PriceEventFunctionPriceUpdateLambdaTarget',
+      Arn: resources.PriceEventFunction.arn,
+      RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 120 },
+    },
+  ]);
 
-  await eventBridgeOk(EVENTS, 'PutEvents', { Entries: [entry({ EventBusName: 'margin-events' }), entry()] });
-  const got = await receiveAll(resources.Tap.url);
-  assert.equal(got.length, 1, 'only the event on margin-events is delivered');
-  assert.deepEqual(got[0].detail, { callId: 'c-1' });
+  await eventBridgeOk(EVENTS, 'PutEvents', {
+    Entries: [
+      entry({ Source: 'price.oracle', DetailType: 'Price Update', Detail: '{"instrument":"BTC-USD"}' }),
+      entry({ Source: 'venue.accounts', DetailType: 'Collateral Changed', Detail: '{"accountId":"a1"}' }),
+      // What the engine itself puts: no rule of the template takes it.
+      entry({ Source: 'margincall.engine', DetailType: 'Liquidation Requested', Detail: '{"accountId":"a1"}' }),
+    ],
+  });
+  await idle();
+  assert.deepEqual(lambda.calls.map((c) => c.name).sort(), ['AccountEventFunction', 'PriceEventFunction']);
 });
 
 test('EVENTS_PORT: a fixed port is honoured, a busy one fails fast leaving nothing behind', async (t) => {
@@ -329,7 +353,7 @@ test('EVENTS_PORT: a fixed port is honoured, a busy one fails fast leaving nothi
     assert.equal(fixed.endpoints.eventsAdmin, `http://127.0.0.1:${port}/_admin`);
     const env = readFileSync(join(fixed.dir, 'endpoints.env'), 'utf8');
     assert.match(env, new RegExp(`^AWS_ENDPOINT_URL_EVENTBRIDGE=http://127\\.0\\.0\\.1:${port}$`, 'm'));
-    assert.equal((await eventBridge(fixed.endpoints.events, 'ListEventBuses')).status, 200);
+    assert.equal((await eventBridge(fixed.endpoints.events, 'ListRules')).status, 200);
   } finally {
     assert.equal((await fixed.down()).code, 0);
   }

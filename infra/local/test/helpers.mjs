@@ -163,7 +163,7 @@ export async function startLambda(handler) {
       const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url);
       const name = m ? decodeURIComponent(m[1]) : null;
       const payload = raw ? JSON.parse(raw) : null;
-      calls.push({ name, payload, url: req.url });
+      calls.push({ name, payload, url: req.url, headers: req.headers });
       try {
         const out = await handler(name, payload, calls.length);
         if (out && out.error) {

@@ -51,9 +51,9 @@ test('up starts every server on loopback, down leaves nothing behind', async (t)
   }
   const list = await sfn(endpoints.sfn, 'ListStateMachines');
   assert.equal(list.status, 200);
-  const buses = await eventBridge(endpoints.events, 'ListEventBuses');
-  assert.equal(buses.status, 200);
-  assert.equal(buses.body.EventBuses[0].Name, 'default');
+  const rules = await eventBridge(endpoints.events, 'ListRules');
+  assert.equal(rules.status, 200);
+  assert.deepEqual(rules.body.Rules, []);
   assert.deepEqual((await admin(endpoints.events, 'events')).body, { events: [] });
   assert.equal(endpoints.eventsAdmin, `${endpoints.events}/_admin`);
 

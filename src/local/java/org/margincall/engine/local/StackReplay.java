@@ -111,7 +111,7 @@ public final class StackReplay {
         AccountEventHandler accountEvents = new AccountEventHandler(service, metrics, config);
         RecheckHandler recheck = new RecheckHandler(service, metrics);
 
-        loadVenue(venues, service);
+        loadVenue(scenario, venues, service);
         String queue = subscribe(sns, sqs, config.notificationsTopicArn());
         AtomicInteger expected = new AtomicInteger();
         AtomicInteger evaluated = new AtomicInteger();
@@ -150,7 +150,8 @@ public final class StackReplay {
         return new Result(received, scenario.events().size(), System.currentTimeMillis() - wallStart, evaluated.get());
     }
 
-    private void loadVenue(VenueStore venues, MarginService service) {
+    /** Writes the scenario's venue, instruments, collateral assets and accounts (not its events) into the table. */
+    static void loadVenue(Scenario scenario, VenueStore venues, MarginService service) {
         ObjectNode venue = JSON.createObjectNode();
         var v = scenario.catalog().venue();
         venue.put("id", v.id());

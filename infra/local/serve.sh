@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The engine on the local AWS stand-ins, wired as template.yaml wires it, until Ctrl-C: EventBridge
+# rules -> price / account handlers, the escalation state machine -> re-check handler, the sweep
+# every minute on the wall clock. Loads the scenario's venue and accounts (not its events), prints
+# `ready <path of endpoints.env>` on stdout, and stops everything it started on Ctrl-C.
+#
+# Usage: infra/local/serve.sh [SCENARIO.json] [--sweep-every SECONDS] [--state-dir DIR]
+#   defaults: scenarios/sample-crash.json, the template's schedule (rate(1 minute)), target/serve-<pid>
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+args=()
+prev=""
+for a in "$@"; do
+  # Paths are the caller's: made absolute before the cd below.
+  if [[ "$prev" == "--state-dir" || ( "$a" != --* && "$prev" != "--sweep-every" ) ]]; then
+    args+=("$(realpath -m -- "$a")")
+  else
+    args+=("$a")
+  fi
+  prev="$a"
+done
+cd "$root"
+bash infra/local/install.sh
+# Serve is local tooling (src/local/java): it lives on the test classpath, never in function.zip.
+if [ ! -f target/test-classes/org/margincall/engine/local/Serve.class ] || [ ! -f target/tooling.classpath ] \
+   || [ -n "$(find src/main src/local pom.xml -newer target/tooling.classpath -print -quit)" ]; then
+  echo "building (first run or sources changed)..." >&2
+  mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+      -Dmdep.outputFile=target/tooling.classpath >&2
+  touch target/tooling.classpath
+fi
+exec java -cp "target/test-classes:target/classes:$(cat target/tooling.classpath)" org.margincall.engine.local.Serve "${args[@]}"
