@@ -18,6 +18,13 @@ import java.util.Set;
  */
 public record Account(String accountId, Map<String, BigDecimal> collateral, List<Position> positions, BigDecimal warning,
                       List<PendingDeposit> pendingDeposits) {
+    /**
+     * Positions one account may hold (docs/data-model.md): keeps an account item, its margin states
+     * and its pending notification bodies within DynamoDB's 400 KB item limit.
+     */
+    public static final int MAX_POSITIONS = 1000;
+    /** Deposits in flight one account may have at once (SPEC §3.6). */
+    public static final int MAX_PENDING_DEPOSITS = 100;
 
     /** An account with no deposit in flight. */
     public Account(String accountId, Map<String, BigDecimal> collateral, List<Position> positions, BigDecimal warning) {
@@ -34,6 +41,14 @@ public record Account(String accountId, Map<String, BigDecimal> collateral, List
         collateral = Collections.unmodifiableMap(new LinkedHashMap<>(collateral == null ? Map.of() : collateral));
         positions = List.copyOf(positions == null ? List.of() : positions);
         pendingDeposits = List.copyOf(pendingDeposits == null ? List.of() : pendingDeposits);
+        if (positions.size() > MAX_POSITIONS) {
+            throw new InvalidInputException("accounts[" + accountId + "].positions", positions.size() + " positions",
+                    "exceeds the maximum of " + MAX_POSITIONS + " positions per account");
+        }
+        if (pendingDeposits.size() > MAX_PENDING_DEPOSITS) {
+            throw new InvalidInputException("accounts[" + accountId + "].pendingDeposits", pendingDeposits.size()
+                    + " deposits in flight", "exceeds the maximum of " + MAX_PENDING_DEPOSITS + " per account");
+        }
         Set<String> seen = new HashSet<>();
         for (Position p : positions) {
             if (!seen.add(p.instrument())) {

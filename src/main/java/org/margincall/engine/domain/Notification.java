@@ -75,6 +75,27 @@ public record Notification(String schemaVersion, String notificationId, String t
                 List.copyOf(lines), trigger, iso(n.at()), iso(n.deadline()), c.priceSuspect(), c.pendingDeposit(), false);
     }
 
+    /**
+     * This body with only the {@code keep} positions nearest to liquidation (SPEC §10: by
+     * {@code |ln(liquidationPrice / markPrice)|}, positions without a liquidation price last, ties
+     * in their original order) and {@code positionsTruncated} set, for a body larger than SNS allows.
+     */
+    public Notification truncatedTo(int keep) {
+        List<PositionLine> ordered = new ArrayList<>(positions);
+        ordered.sort(java.util.Comparator.comparingDouble(Notification::distanceToLiquidation));
+        List<PositionLine> kept = List.copyOf(ordered.subList(0, Math.max(0, Math.min(keep, ordered.size()))));
+        return new Notification(schemaVersion, notificationId, type, reason, venueId, accountId, isolatedInstrument,
+                episodeId, callId, step, level, previousLevel, collateralRatio, equity, maintenanceMargin, requiredDeposit,
+                minimumDeposit, reduceFraction, kept, trigger, evaluatedAt, deadline, priceSuspect, pendingDeposit, true);
+    }
+
+    private static double distanceToLiquidation(PositionLine p) {
+        if (p.liquidationPrice() == null) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return Math.abs(Math.log(Double.parseDouble(p.liquidationPrice()) / Double.parseDouble(p.markPrice())));
+    }
+
     private static String plain(BigDecimal d) {
         return d == null ? null : d.toPlainString();
     }

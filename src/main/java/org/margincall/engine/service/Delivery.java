@@ -28,6 +28,7 @@ import org.margincall.engine.service.port.StoredAccount.PendingEscalation;
  */
 @ApplicationScoped
 public class Delivery {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Delivery.class);
     private final OutboxClaims claims;
     private final NotificationSink notifications;
     private final LiquidationSink liquidations;
@@ -107,16 +108,22 @@ public class Delivery {
         int published = 0;
         for (StoredAccount a : owing) {
             String accountId = a.account().accountId();
-            String claimant = claimant();
-            long now = clock.millis();
-            long staleBefore = now - config.outboxClaimSeconds() * 1000;
-            List<OutboxEntry> mine = new ArrayList<>();
-            for (OutboxEntry e : a.outbox()) {
-                if (claims.claim(venueId, accountId, e.id(), claimant, now, staleBefore)) {
-                    mine.add(e);
+            try {
+                String claimant = claimant();
+                long now = clock.millis();
+                long staleBefore = now - config.outboxClaimSeconds() * 1000;
+                List<OutboxEntry> mine = new ArrayList<>();
+                for (OutboxEntry e : a.outbox()) {
+                    if (claims.claim(venueId, accountId, e.id(), claimant, now, staleBefore)) {
+                        mine.add(e);
+                    }
                 }
+                published += deliver(venueId, accountId, mine, a.escalations());
+            } catch (RuntimeException e) {
+                // what one account owes stays in its outbox; the others are still delivered
+                metrics.count(Metrics.ACCOUNT_FAILURES);
+                LOG.errorf(e, "delivering what account %s owes failed; the next sweep retries", accountId);
             }
-            published += deliver(venueId, accountId, mine, a.escalations());
         }
         return published;
     }

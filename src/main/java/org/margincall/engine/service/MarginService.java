@@ -42,6 +42,7 @@ import org.margincall.engine.service.port.VenueRepository;
  */
 @ApplicationScoped
 public class MarginService {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(MarginService.class);
     private final VenueRepository venues;
     private final AccountItems accounts;
     private final HoldingsIndex holdings;
@@ -386,8 +387,14 @@ public class MarginService {
                 }
             }
             for (StoredAccount a : SweepScreen.due(snap, page, now)) {
-                t.add(committer.commit(snap, a, current ->
-                        Optional.of(Plan.evaluate(current.account(), sub -> true, rule, trigger))));
+                try {
+                    t.add(committer.commit(snap, a, current ->
+                            Optional.of(Plan.evaluate(current.account(), sub -> true, rule, trigger))));
+                } catch (RuntimeException e) {
+                    // one account must not poison the venue's sweep: the next one retries it
+                    metrics.count(Metrics.ACCOUNT_FAILURES);
+                    LOG.errorf(e, "sweep could not decide account %s; the next sweep retries", a.account().accountId());
+                }
             }
         });
         repairHoldings(venueId, exposed);

@@ -25,6 +25,7 @@ import org.margincall.engine.domain.VenueSnapshot;
 import org.margincall.engine.service.port.AccountItems;
 import org.margincall.engine.service.port.LiquidationSink;
 import org.margincall.engine.service.port.Metrics;
+import org.margincall.engine.service.port.SnsLimits;
 import org.margincall.engine.service.port.StoredAccount;
 import org.margincall.engine.service.port.VenueRepository;
 import org.margincall.engine.service.port.StoredAccount.Channel;
@@ -170,7 +171,30 @@ public class TransitionCommitter {
         return out;
     }
 
-    private String body(Notification n) {
+    /**
+     * The body as published; one larger than SNS allows keeps the positions nearest to liquidation
+     * that fit, with {@code positionsTruncated} (SPEC §10), so it is still delivered.
+     */
+    String body(Notification n) {
+        String full = write(n);
+        if (SnsLimits.bytes(full) <= SnsLimits.MAX_BODY_BYTES) {
+            return full;
+        }
+        int lo = 0; // keeps fitting
+        int hi = n.positions().size() - 1; // the full body does not fit
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (SnsLimits.bytes(write(n.truncatedTo(mid))) <= SnsLimits.MAX_BODY_BYTES) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        metrics.count(Metrics.TRUNCATED_BODIES);
+        return write(n.truncatedTo(lo));
+    }
+
+    private String write(Notification n) {
         try {
             return json.writeValueAsString(n);
         } catch (JsonProcessingException e) {

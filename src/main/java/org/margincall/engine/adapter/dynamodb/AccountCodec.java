@@ -61,7 +61,9 @@ final class AccountCodec {
         Map<String, AttributeValue> m = new HashMap<>();
         m.put("channel", s(o.channel().name()));
         m.put("seq", n(o.seq()));
-        m.put("body", s(o.body()));
+        // bodies are gzip-compressed: a 256 KiB body of a large account shrinks about tenfold, so an
+        // account item with its pending notices stays within DynamoDB's 400 KB item limit
+        m.put("bodyZ", AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArray(gzip(o.body()))));
         m.put("type", s(o.type()));
         m.put("level", s(o.level()));
         m.put("accountId", s(o.accountId()));
@@ -70,9 +72,31 @@ final class AccountCodec {
         return AttributeValue.fromM(m);
     }
 
+    private static byte[] gzip(String text) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static String body(Map<String, AttributeValue> m) {
+        AttributeValue plain = m.get("body");
+        if (plain != null) {
+            return plain.s(); // written before bodies were compressed
+        }
+        try (java.util.zip.GZIPInputStream z = new java.util.zip.GZIPInputStream(m.get("bodyZ").b().asInputStream())) {
+            return new String(z.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("stored outbox body is not gzip", e);
+        }
+    }
+
     private static StoredAccount.OutboxEntry decodeOutbox(String id, Map<String, AttributeValue> m) {
         return new StoredAccount.OutboxEntry(id, StoredAccount.Channel.valueOf(m.get("channel").s()),
-                Long.parseLong(m.get("seq").n()), m.get("body").s(), m.get("type").s(),
+                Long.parseLong(m.get("seq").n()), body(m), m.get("type").s(),
                 m.get("level").s(), m.get("accountId").s(), m.get("claimedBy").s(), Long.parseLong(m.get("claimedAt").n()));
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import org.jboss.logging.Logger;
 import org.margincall.engine.service.port.NotificationSink;
+import org.margincall.engine.service.port.SnsLimits;
 import org.margincall.engine.service.port.StoredAccount;
 import org.margincall.engine.service.port.StoredAccount.OutboxEntry;
 import org.margincall.engine.config.EngineConfig;
@@ -26,7 +27,8 @@ import software.amazon.awssdk.services.sns.model.PublishBatchResponse;
 @ApplicationScoped
 public class NotificationPublisher implements NotificationSink {
     private static final Logger LOG = Logger.getLogger(NotificationPublisher.class);
-    private static final int BATCH = 10;
+    /** Attribute names and data types of the four message attributes, in bytes. */
+    private static final int ATTRIBUTE_OVERHEAD = "venueIdaccountIdtypelevel".length() + 4 * "String".length();
 
     private final SnsClient sns;
     private final String topicArn;
@@ -42,8 +44,10 @@ public class NotificationPublisher implements NotificationSink {
     @Override
     public Set<String> publish(String venueId, List<OutboxEntry> entries) {
         Set<String> accepted = new HashSet<>();
-        for (int from = 0; from < entries.size(); from += BATCH) {
-            List<OutboxEntry> chunk = entries.subList(from, Math.min(entries.size(), from + BATCH));
+        // at most 10 entries and 256 KiB a call (SPEC §10), in order
+        for (List<OutboxEntry> chunk : SnsLimits.batches(entries, e -> SnsLimits.bytes(e.body())
+                + SnsLimits.bytes(venueId) + SnsLimits.bytes(e.accountId()) + SnsLimits.bytes(e.type())
+                + SnsLimits.bytes(e.level()) + ATTRIBUTE_OVERHEAD)) {
             List<PublishBatchRequestEntry> batch = new ArrayList<>(chunk.size());
             for (OutboxEntry e : chunk) {
                 PublishBatchRequestEntry.Builder b = PublishBatchRequestEntry.builder().id(e.id())

@@ -15,6 +15,10 @@ public interface Metrics {
     String ESCALATION_START_FAILURES = "EscalationStartFailures";
     String EVALUATION_LATENCY = "EvaluationLatency";
     String STALE_PRICE_FEEDS = "StalePriceFeeds";
+    /** SPEC §10: bodies cut to the positions nearest to liquidation to fit SNS. */
+    String TRUNCATED_BODIES = "TruncatedBodies";
+    /** Accounts an invocation could not finish (retried by EventBridge or the next sweep). */
+    String ACCOUNT_FAILURES = "AccountFailures";
     /** SPEC §3.5: marks found suspect on arrival. */
     String SUSPECT_MARKS = "SuspectMarks";
     /** SPEC §3.5: evaluations a suspect mark kept from handing off. */
