@@ -159,9 +159,10 @@ final class TemplateLint {
                             + ", which the function's environment does not set");
                     continue;
                 }
+                Object resource = EXECUTION_ACTIONS.contains(need.action()) ? executionsOf(target) : target;
                 boolean allowed = statements.stream().anyMatch(s -> "Allow".equals(s.get("Effect"))
                         && list(s.get("Action")).contains(need.action()) && list(s.get("Resource")).stream()
-                        .anyMatch(res -> sameResource(res, target)));
+                        .anyMatch(res -> sameResource(res, resource)));
                 if (!allowed) {
                     out.add(id + ": no statement allows " + need.action() + " on " + render(target) + " (called from "
                             + need.where() + ")");
@@ -169,6 +170,18 @@ final class TemplateLint {
             }
         });
         return out;
+    }
+
+    /** Step Functions actions whose resource is an execution of the configured state machine, not the machine. */
+    private static final java.util.Set<String> EXECUTION_ACTIONS = java.util.Set.of("states:DescribeExecution");
+
+    /** The executions of a state machine ARN written as {@code !Sub '…:stateMachine:NAME'}: {@code …:execution:NAME:*}. */
+    @SuppressWarnings("unchecked")
+    private static Object executionsOf(Object stateMachineArn) {
+        if (stateMachineArn instanceof Map<?, ?> m && m.get("Fn::Sub") instanceof String sub) {
+            return Map.of("Fn::Sub", sub.replace(":stateMachine:", ":execution:") + ":*");
+        }
+        return stateMachineArn;
     }
 
     /** Whether a policy resource designates what an environment value names (by logical id or exact text). */

@@ -62,8 +62,8 @@ class TemplateTest {
 
     @Test
     void aMissingPermissionIsCaught(@TempDir Path dir) throws Exception {
-        String broken = text.replace("Action: [dynamodb:Scan, dynamodb:Query, dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:UpdateItem]",
-                "Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:UpdateItem]");
+        String broken = text.replace("Action: [dynamodb:Scan, dynamodb:Query, dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:UpdateItem, dynamodb:PutItem]",
+                "Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:UpdateItem, dynamodb:PutItem]");
         assertThat(broken).isNotEqualTo(text);
         assertThat(lint(broken, dir).permissions(code)).isNotEmpty()
                 .allSatisfy(p -> assertThat(p).contains("SweepFunction").contains("dynamodb:Scan"));
