@@ -63,7 +63,7 @@ import picocli.CommandLine.Parameters;
             "  report.html           the page: overview, price paths, ratio charts, notice tables",
             "",
             "Progress goes to stderr: one updating line on a terminal, otherwise a plain line at every",
-            "10 %% of the events or every 5 s. A short summary goes to stdout. However the run ends",
+            "10 %% of the events or every 10 s. A short summary goes to stdout. However the run ends",
             "(done, failed, Ctrl-C), every process it started is stopped and its state dir",
             "target/replay-stack-<pid> removed.",
             "",
@@ -447,7 +447,7 @@ public final class ReplayMain implements Callable<Integer> {
 
     /**
      * Progress on stderr: on a terminal one line rewritten in place with {@code \r} (at most ten
-     * times a second); otherwise, for a log, a plain line at every tenth of the events or every 5
+     * times a second); otherwise, for a log, a plain line at every tenth of the events or every 10
      * seconds, whichever comes first. No colour either way.
      */
     static final class Progress implements StackReplay.Progress {
@@ -455,6 +455,7 @@ public final class ReplayMain implements Callable<Integer> {
         private final boolean tty;
         private final long start = System.nanoTime();
         private long lastPrint;
+        private boolean printed;
         private int lastTenth;
         private int width;
         private boolean open;
@@ -471,15 +472,17 @@ public final class ReplayMain implements Callable<Integer> {
             String line = String.format(Locale.ROOT, "replay: %d/%d events (%d%%), %d notifications, scenario time %s, %.0f s",
                     events, total, total == 0 ? 100 : events * 100 / total, notifications, Timestamps.format(scenarioTime),
                     (now - start) / 1e9);
+            boolean due = !printed || events == total;
+            printed = true;
             if (tty) {
-                if (now - lastPrint >= 100_000_000L || events == total) {
+                if (due || now - lastPrint >= 100_000_000L) {
                     err.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
                     err.flush();
                     width = line.length();
                     lastPrint = now;
                     open = true;
                 }
-            } else if (tenth > lastTenth || now - lastPrint >= 5_000_000_000L || events == total) {
+            } else if (due || tenth > lastTenth || now - lastPrint >= 10_000_000_000L) {
                 err.println(line);
                 lastTenth = tenth;
                 lastPrint = now;

@@ -54,6 +54,7 @@ class RunScenarioInterruptTest {
         for (long pid : recorded) {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
+        Files.deleteIfExists(stdoutFile());
         if (Files.exists(outDir)) {
             try (Stream<Path> all = Files.walk(outDir)) {
                 for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -111,7 +112,7 @@ class RunScenarioInterruptTest {
         cmd.addAll(List.of("bash", root.resolve("infra/local/run-scenario.sh").toString(), scenario.toString(),
                 outDir.toString(), "--speed", speed));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
-                .redirectOutput(outDir.resolveSibling(outDir.getFileName() + ".stdout").toFile());
+                .redirectOutput(stdoutFile().toFile());
         // This JVM's test classpath holds the tooling: no install or Maven build inside the test.
         pb.environment().put("REPLAY_CLASSPATH", System.getProperty("java.class.path"));
         run = pb.start();
@@ -152,6 +153,10 @@ class RunScenarioInterruptTest {
             assertThat(System.nanoTime()).as("waiting for a line of the run; stderr:%n%s", log()).isLessThan(deadline);
             Thread.sleep(20);
         }
+    }
+
+    private Path stdoutFile() {
+        return outDir.resolveSibling(outDir.getFileName() + ".stdout");
     }
 
     private String log() {
