@@ -163,7 +163,7 @@ public final class ReportWriter {
         Overview overview = Overview.of(series, notifications);
         StringBuilder b = new StringBuilder();
         b.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
-                .append("</title><style>body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1180px}"
+                .append("</title><style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}"
                         + "h1{font-size:20px;margin:0 0 6px}h2{font-size:17px;margin:28px 0 6px;border-bottom:1px solid #ddd}"
                         + "h3{font-size:14px;margin:20px 0 4px}p{margin:4px 0}.meta{color:#555}"
                         + "svg{background:#fafafa;border:1px solid #ddd;display:block}"
@@ -261,7 +261,7 @@ public final class ReportWriter {
         int rank = 0;
         for (Outcome out : o.worstFirst()) {
             JsonNode last = out.lastNotice();
-            b.append("<tr><td class=\"n\">").append(++rank).append("</td><td>");
+            b.append("<tr><td class=\"n\">").append(++rank).append("</td><td class=\"t\">");
             if (last == null) {
                 b.append(esc(out.subAccount()));
             } else {
