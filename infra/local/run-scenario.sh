@@ -3,30 +3,37 @@
 # writes what a venue's subscriber receives, a summary and a report page.
 #
 # Usage: infra/local/run-scenario.sh [SCENARIO.json] [OUTDIR] [--speed N|max] [--accounts N] [--in-process]
-#   defaults: scenarios/sample-crash.json, out/, speed 200 (scenario seconds per wall second)
-#   --accounts N   scale mode: add N generated accounts
-#   --in-process   the pure domain in one JVM instead of the stack (the reference behaviour)
+#        infra/local/run-scenario.sh --help      (options, outputs, exit codes)
+# Exit codes: 0 done, 1 run failed, 2 bad input (option or scenario file), 130 interrupted.
+#
+# Paths are taken relative to the current directory. The replay is local tooling
+# (src/local/java, on the test classpath, never in function.zip): the first run, and any run
+# after a source change, builds it first. REPLAY_CLASSPATH (used by the tests) skips the
+# install and the build and runs with that classpath instead.
+#
+# java is exec'd, so Ctrl-C (SIGINT) reaches the JVM itself: its shutdown hook stops every
+# process the run started and removes the run's state dir target/replay-stack-<pid>.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-args=()
-positional=0
-for a in "$@"; do
-  case "$a" in
-    --*) args+=("$a") ;;
-    *) if [ "$positional" -lt 2 ] && [ "${prev:-}" != "--speed" ] && [ "${prev:-}" != "--accounts" ]; then
-         args+=("$(realpath -m "$a")"); positional=$((positional + 1))
-       else args+=("$a"); fi ;;
-  esac
-  prev="$a"
-done
-cd "$root"
-bash infra/local/install.sh
-# The replay is local tooling (src/local/java): it lives on the test classpath, never in function.zip.
-if [ ! -f target/test-classes/org/margincall/engine/replay/ReplayMain.class ] || [ ! -f target/tooling.classpath ] \
-   || [ -n "$(find src/main src/local pom.xml -newer target/tooling.classpath -print -quit)" ]; then
-  echo "building (first run or sources changed)..." >&2
-  mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
-      -Dmdep.outputFile=target/tooling.classpath >&2
-  touch target/tooling.classpath
+if [ -n "${REPLAY_CLASSPATH:-}" ]; then
+  cp="$REPLAY_CLASSPATH"
+else
+  (
+    cd "$root"
+    bash infra/local/install.sh >&2
+    if [ ! -f target/test-classes/org/margincall/engine/replay/ReplayMain.class ] || [ ! -f target/tooling.classpath ] \
+       || [ -n "$(find src/main src/local pom.xml -newer target/tooling.classpath -print -quit)" ]; then
+      echo "building (first run or sources changed)..." >&2
+      # (Maven writes colour resets even in batch mode: stripped, they are noise in a log)
+      mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+          -Dmdep.outputFile=target/tooling.classpath 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' >&2
+      touch target/tooling.classpath
+    fi
+  )
+  cp="$root/target/test-classes:$root/target/classes:$(cat "$root/target/tooling.classpath")"
 fi
-exec java -cp "target/test-classes:target/classes:$(cat target/tooling.classpath)" org.margincall.engine.replay.ReplayMain "${args[@]}"
+# Whether stdout / stderr are terminals (Java cannot tell for stderr): progress and colours follow.
+tty_out=false; [ -t 1 ] && tty_out=true
+tty_err=false; [ -t 2 ] && tty_err=true
+exec java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -Dmargincall.root="$root" -Dmargincall.stdout.tty="$tty_out" -Dmargincall.stderr.tty="$tty_err" \
+  -cp "$cp" org.margincall.engine.replay.ReplayMain "$@"

@@ -6,7 +6,10 @@
 //                     so the stack learns OS-assigned ports without a racy pre-pick
 //   --stack-dir=D     not used here; it only tags the command line so `stack down`
 //                     can tell our processes from an unrelated process that reused a PID
-import { renameSync, writeFileSync } from 'node:fs';
+//   STACK_OWNER_PID   (environment, optional) the process the stack belongs to, e.g. the JVM of
+//                     a replay: the server stops by itself once that process is gone, so a
+//                     killed owner never leaves the stand-ins running
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 export const HOST = '127.0.0.1';
 
@@ -66,4 +69,28 @@ export function exitOnSignals(name, close) {
   process.on('SIGINT', () => stop('SIGINT'));
   // The servers are detached daemons; a closing terminal must not take them down.
   process.on('SIGHUP', () => {});
+  const owner = Number(process.env.STACK_OWNER_PID);
+  if (Number.isInteger(owner) && owner > 1) {
+    setInterval(() => {
+      if (!processAlive(owner)) stop(`owner process ${owner} gone`);
+    }, 500).unref();
+  }
+}
+
+// Alive and not a zombie (an orphaned zombie may never be reaped in a container).
+export function processAlive(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch (err) {
+    if (err?.code !== 'ENOENT') {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (e) {
+        return e?.code === 'EPERM';
+      }
+    }
+    return false;
+  }
 }

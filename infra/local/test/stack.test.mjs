@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -114,4 +115,20 @@ test('fixed ports from the environment are honoured', async (t) => {
   t.after(() => stack.down());
   assert.equal(stack.endpoints.sfn, `http://127.0.0.1:${port}`);
   assert.equal((await sfn(stack.endpoints.sfn, 'ListStateMachines')).status, 200);
+});
+
+test('the servers stop by themselves once STACK_OWNER_PID is gone', async (t) => {
+  const owner = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.after(() => owner.kill('SIGKILL'));
+  const stack = await startStack({ STACK_OWNER_PID: String(owner.pid) });
+  t.after(() => stack.down());
+  await new Promise((r) => setTimeout(r, 700));
+  for (const { name, pid } of stack.pids) assert.ok(processAlive(pid), `${name} stopped while its owner lives`);
+
+  owner.kill('SIGKILL');
+  const deadline = Date.now() + 5_000;
+  while (processesTaggedWith(stack.dir).length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(processesTaggedWith(stack.dir), [], 'servers still running after their owner died');
 });

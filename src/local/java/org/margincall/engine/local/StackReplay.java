@@ -72,14 +72,25 @@ public final class StackReplay {
     public record Result(List<JsonNode> notifications, int events, long wallMillis, int accountsEvaluated) {
     }
 
+    /** Told after each event is fed and its notifications are collected. */
+    @FunctionalInterface
+    public interface Progress {
+        void fed(int events, int totalEvents, int notifications, Instant scenarioTime);
+    }
+
     private final LocalStackProcess stack;
     private final Scenario scenario;
     private final double speed;
-    private final Consumer<String> progress;
+    private final Progress progress;
     private final ScenarioClock clock = new ScenarioClock();
     private final HttpClient http = HttpClient.newHttpClient();
 
     public StackReplay(LocalStackProcess stack, Scenario scenario, double speed, Consumer<String> progress) {
+        this(stack, scenario, speed, (fed, total, received, at) -> progress.accept(
+                String.format("events %d/%d, notifications %d, scenario time %s", fed, total, received, at)));
+    }
+
+    public StackReplay(LocalStackProcess stack, Scenario scenario, double speed, Progress progress) {
         this.stack = stack;
         this.scenario = scenario;
         this.speed = speed;
@@ -142,8 +153,7 @@ public final class StackReplay {
                 drain(sqs, queue, received, expected.get());
                 previous = e.at();
                 fed++;
-                progress.accept(String.format("events %d/%d, notifications %d, scenario time %s", fed, list.size(),
-                        received.size(), e.at()));
+                progress.fed(fed, list.size(), received.size(), e.at());
             }
             drain(sqs, queue, received, expected.get());
         }

@@ -1,103 +1,271 @@
 package org.margincall.engine.replay;
 
-import org.margincall.engine.domain.Timestamps;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.domain.Notification;
+import org.margincall.engine.domain.Timestamps;
 import org.margincall.engine.local.LocalStackProcess;
 import org.margincall.engine.local.StackReplay;
 import org.margincall.engine.scenario.ScaleGenerator;
 import org.margincall.engine.scenario.Scenario;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * The local run (README's first command): replays a SPEC §7 scenario through the whole stack on
- * the local stand-ins and writes {@code notifications.jsonl}, {@code summary.txt} and
- * {@code report.html} into OUTDIR.
+ * The local run (README's first command, {@code infra/local/run-scenario.sh}): replays a SPEC §7
+ * scenario through the whole stack on the local stand-ins and writes {@code notifications.jsonl},
+ * {@code summary.txt} and {@code report.html} into OUTDIR. {@code --help} tells the rest.
  *
- * <pre>
- * ReplayMain [SCENARIO.json] [OUTDIR] [--speed N|max] [--accounts N] [--in-process]
- * </pre>
- * {@code --in-process} runs the pure domain instead of the stack (the reference behaviour).
- * A bad scenario file is refused before anything starts (exit status 2).
+ * <p>Exit codes: 0 done, 1 the run failed, 2 bad input (an option, or a scenario file that does
+ * not parse or validate; refused before anything starts), 130 interrupted (SIGINT), 143
+ * terminated (SIGTERM). Whatever way it ends, every process the run started is stopped and its
+ * state dir removed ({@link LocalStackProcess}).
  */
-public final class ReplayMain {
-    private static final ObjectMapper JSON = new ObjectMapper();
+@Command(name = "run-scenario.sh", sortOptions = false, usageHelpWidth = 92,
+        description = {
+            "Replays a market scenario (SPEC §7) through the whole margin-call engine on local AWS",
+            "stand-ins (DynamoDB, SNS/SQS, Step Functions, EventBridge on 127.0.0.1, started for the run",
+            "and stopped after it) and writes what a venue's subscriber receives, a summary and a report.",
+            "Scenario time is the only clock: the same scenario gives the same notifications and report,",
+            "byte for byte, at any --speed and with --in-process."},
+        parameterListHeading = "%nArguments:%n",
+        optionListHeading = "%nOptions:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:done: the three files are written",
+            "1:the run failed (a stand-in, the engine, or writing the files)",
+            "2:bad input: an unknown or malformed option, or a scenario file that does not parse or "
+                    + "validate (refused before anything starts)",
+            "130:interrupted (Ctrl-C, SIGINT)",
+            "143:terminated (SIGTERM)"},
+        footerHeading = "%nOutputs, in OUTDIR:%n",
+        footer = {
+            "  notifications.jsonl   every notification body received (SPEC §6), one a line",
+            "  summary.txt           counts, wall time, each (sub-)account worst first, its notices",
+            "  report.html           the page: overview, price paths, ratio charts, notice tables",
+            "",
+            "Progress goes to stderr: one updating line on a terminal, otherwise a plain line at every",
+            "10 %% of the events or every 10 s. A short summary goes to stdout. However the run ends",
+            "(done, failed, Ctrl-C), every process it started is stopped and its state dir",
+            "target/replay-stack-<pid> removed.",
+            "",
+            "Examples:",
+            "  infra/local/run-scenario.sh ../shared/golden/scenario-crash.json out/golden --speed max",
+            "  infra/local/run-scenario.sh --accounts 1000 --speed max     # scale mode: sample crash, out/"})
+public final class ReplayMain implements Callable<Integer> {
+    static final int OK = 0;
+    static final int RUN_FAILED = 1;
+    static final int BAD_INPUT = 2;
+    static final int INTERRUPTED = 130;
 
-    private ReplayMain() {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Set (before the shutdown hooks run) when a signal ends the run: failures after it are its echo. */
+    private static final AtomicBoolean SIGNALLED = new AtomicBoolean();
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SCENARIO",
+            description = "scenario file (SPEC §7), default scenarios/sample-crash.json")
+    Path scenarioFile;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "OUTDIR",
+            description = "where the three files go, created if needed, default out/")
+    Path outDir;
+
+    @Option(names = "--speed", paramLabel = "N|max", converter = SpeedConverter.class, defaultValue = "200",
+            description = "scenario seconds per wall second, default ${DEFAULT-VALUE}; max does not pace "
+                    + "(and only then are events/s a throughput)")
+    double speed;
+
+    @Option(names = "--accounts", paramLabel = "N", converter = CountConverter.class, defaultValue = "0",
+            description = "scale mode: add N generated accounts (fixed seed) to the scenario")
+    int extraAccounts;
+
+    @Option(names = "--in-process",
+            description = "replay the pure domain in this JVM instead of the stack (the reference behaviour; no stand-ins)")
+    boolean inProcess;
+
+    @Option(names = {"-v", "--verbose"},
+            description = "the engine's log at INFO on stderr (otherwise warnings and errors only), "
+                    + "and the stack trace of a failure")
+    boolean verbose;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean stderrTty;
+    private final boolean ownsLogging;
+
+    ReplayMain(PrintStream out, PrintStream err, boolean stderrTty, boolean ownsLogging) {
+        this.out = out;
+        this.err = err;
+        this.stderrTty = stderrTty;
+        this.ownsLogging = ownsLogging;
     }
 
-    public static void main(String[] args) throws Exception {
-        List<String> positional = new ArrayList<>();
-        double speed = 200;
-        int extraAccounts = 0;
-        boolean inProcess = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--speed" -> {
-                    String v = value(args, ++i, "--speed");
-                    speed = v.equals("max") ? Double.POSITIVE_INFINITY : positive(v, "--speed");
-                }
-                case "--accounts" -> extraAccounts = (int) positive(value(args, ++i, "--accounts"), "--accounts");
-                case "--in-process" -> inProcess = true;
-                default -> {
-                    if (args[i].startsWith("--")) {
-                        fail("unknown option " + args[i] + " (known: --speed N|max, --accounts N, --in-process)");
-                    }
-                    positional.add(args[i]);
-                }
-            }
+    public static void main(String[] args) {
+        // As in the tests (surefire): the engine logs through JBoss Logging, and the JDK's own
+        // System.Logger finds jboss-logmanager on the classpath; both must see the same manager.
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+        }
+        installSignalHandlers();
+        int code = run(args, System.out, System.err, true);
+        // SDK clients leave non-daemon threads behind; the run is over.
+        System.exit(code);
+    }
+
+    /**
+     * Parses, runs and maps the outcome to an exit code; never calls System.exit. With
+     * {@code ownsLogging} (the command, not a test) it also sets up this JVM's logging.
+     */
+    static int run(String[] args, PrintStream out, PrintStream err, boolean ownsLogging) {
+        ReplayMain main = new ReplayMain(out, err, Terminal.stderr(), ownsLogging);
+        CommandLine cli = new CommandLine(main);
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        cli.setColorScheme(CommandLine.Help.defaultColorScheme(Terminal.colours(Terminal.stdout())
+                ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));
+        cli.setParameterExceptionHandler((e, a) -> {
+            PrintWriter w = e.getCommandLine().getErr();
+            w.println("run-scenario.sh: " + e.getMessage());
+            w.println("usage: run-scenario.sh [SCENARIO] [OUTDIR] [--speed N|max] [--accounts N] [--in-process] [-v]");
+            w.println("Try 'run-scenario.sh --help' for the options and exit codes.");
+            return BAD_INPUT;
+        });
+        cli.setExecutionExceptionHandler((e, c, parsed) -> main.failed(e));
+        return cli.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (ownsLogging) {
+            EngineLog.configure(err, verbose);
         }
         Path root = LocalStackProcess.projectRoot();
-        Path scenarioFile = Path.of(positional.size() > 0 ? positional.get(0) : root.resolve("scenarios/sample-crash.json").toString());
-        Path outDir = Path.of(positional.size() > 1 ? positional.get(1) : root.resolve("out").toString());
+        Path scenarioPath = (scenarioFile != null ? scenarioFile : root.resolve("scenarios/sample-crash.json"))
+                .toAbsolutePath().normalize();
+        Path outPath = (outDir != null ? outDir : root.resolve("out")).toAbsolutePath().normalize();
         Scenario scenario;
         try {
-            scenario = ScaleGenerator.withAccounts(Scenario.read(scenarioFile), extraAccounts, 42);
+            scenario = ScaleGenerator.withAccounts(Scenario.read(scenarioPath), extraAccounts, 42);
         } catch (InvalidInputException e) {
-            System.err.println("bad scenario " + scenarioFile + ": " + e.getMessage());
-            System.exit(2);
-            return;
+            throw new BadInput("bad scenario " + scenarioPath + ": " + e.getMessage());
         }
+        try {
+            Files.createDirectories(outPath);
+        } catch (IOException e) {
+            throw new BadInput("cannot create OUTDIR " + outPath + ": " + e);
+        }
+        if (!Files.isWritable(outPath)) {
+            throw new BadInput("OUTDIR " + outPath + " is not writable");
+        }
+
+        long t0 = System.nanoTime();
         ReportWriter.Series series = new ReportWriter.Series();
         List<Notification> reference = new InMemoryReplay(scenario).observe(series).run(scenario.events());
         List<JsonNode> received;
-        long wallMillis;
-        int evaluated;
+        Run run;
         if (inProcess) {
             received = new ArrayList<>();
             for (Notification n : reference) {
                 received.add(JSON.valueToTree(n));
             }
-            wallMillis = 0;
-            evaluated = 0;
+            run = new Run("in-process domain replay", (System.nanoTime() - t0) / 1_000_000, Double.POSITIVE_INFINITY, 0);
         } else {
-            LocalStackProcess stack = LocalStackProcess.start(root, root.resolve("target/replay-stack-" + ProcessHandle.current().pid()));
-            try {
-                System.err.println("local stack up; replaying " + scenario.events().size() + " events for "
-                        + scenario.accounts().size() + " accounts at speed " + (Double.isInfinite(speed) ? "max" : speed + "x"));
-                StackReplay.Result r = new StackReplay(stack, scenario, speed, line -> System.err.print("\r" + line + "   "))
-                        .run();
-                System.err.println();
-                received = r.notifications();
-                wallMillis = r.wallMillis();
-                evaluated = r.accountsEvaluated();
-            } finally {
-                stack.stop();
+            StackReplay.Result r = replayThroughTheStack(root, scenario);
+            received = r.notifications();
+            run = new Run("whole stack on the local stand-ins", r.wallMillis(), speed, r.accountsEvaluated());
+        }
+        List<JsonNode> ordered = deterministicOrder(received);
+        ReportWriter.Overview overview = ReportWriter.Overview.of(series, ordered);
+        try {
+            write(outPath, scenarioPath, scenario, series, ordered, overview, run);
+        } catch (IOException e) {
+            throw new RunFailure("cannot write the files in " + outPath + ": " + e, e, null);
+        }
+        out.print(shortSummary(scenarioPath, scenario, ordered, overview, run, outPath));
+        out.flush();
+        return OK;
+    }
+
+    private StackReplay.Result replayThroughTheStack(Path root, Scenario scenario) {
+        Path stackDir = root.resolve("target/replay-stack-" + ProcessHandle.current().pid());
+        int stale = LocalStackProcess.removeStale(root.resolve("target"), "replay-stack-");
+        if (stale > 0) {
+            err.println("removed " + stale + " state dir(s) left under target/ by runs that were killed");
+        }
+        err.println("starting the local stack (state in " + root.relativize(stackDir) + ")...");
+        long t0 = System.nanoTime();
+        LocalStackProcess stack;
+        try {
+            stack = LocalStackProcess.start(root, stackDir);
+        } catch (RuntimeException e) {
+            throw new RunFailure("the local stack did not start: " + e.getMessage(), e, null);
+        }
+        Progress progress = null;
+        try {
+            err.printf(Locale.ROOT, "local stack up in %.1f s; replaying %d events for %d accounts %s%n",
+                    (System.nanoTime() - t0) / 1e9, scenario.events().size(), scenario.accounts().size(),
+                    Double.isInfinite(speed) ? "at full speed (--speed max)" : "paced at " + plain(speed) + "x scenario time");
+            progress = new Progress(err, stderrTty);
+            return new StackReplay(stack, scenario, speed, progress).run();
+        } catch (Exception e) {
+            String logs = SIGNALLED.get() ? null : stack.logTails(5);
+            throw new RunFailure("the replay through the stack failed: " + e.getMessage(), e, logs);
+        } finally {
+            if (progress != null) {
+                progress.finish();
+            }
+            stack.stop();
+        }
+    }
+
+    /** Maps a failure to its exit code, and says what went wrong on stderr in a few lines. */
+    private int failed(Exception e) {
+        if (SIGNALLED.get()) {
+            // The signal's shutdown is stopping the stack under the run's feet; it sets the exit code.
+            return INTERRUPTED;
+        }
+        if (e instanceof BadInput) {
+            err.println("run-scenario.sh: " + e.getMessage());
+            return BAD_INPUT;
+        }
+        err.println("run-scenario.sh: run failed: " + e.getMessage());
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c.getMessage() != null && !e.getMessage().contains(c.getMessage())) {
+                err.println("  caused by " + c.getClass().getSimpleName() + ": " + c.getMessage());
             }
         }
-        write(outDir, scenarioFile, scenario, series, deterministicOrder(received), wallMillis, evaluated, inProcess);
-        // SDK clients leave non-daemon threads behind; the run is over.
-        System.exit(0);
+        if (e instanceof RunFailure f && f.details != null && !f.details.isBlank()) {
+            err.println("server logs:");
+            err.print(f.details);
+        }
+        if (verbose) {
+            e.printStackTrace(err);
+        } else {
+            err.println("(--verbose prints the stack trace)");
+        }
+        err.println("every process the run started has been stopped");
+        return RUN_FAILED;
     }
 
     /**
@@ -113,76 +281,323 @@ public final class ReplayMain {
         return sorted;
     }
 
+    /** How the notifications were obtained, for the summaries (never for the report). */
+    record Run(String mode, long wallMillis, double speed, int accountsEvaluated) {
+        boolean paced() {
+            return Double.isFinite(speed);
+        }
+    }
+
     private static void write(Path outDir, Path scenarioFile, Scenario scenario, ReportWriter.Series series,
-                              List<JsonNode> notifications, long wallMillis, int evaluated, boolean inProcess) throws IOException {
-        Files.createDirectories(outDir);
+                              List<JsonNode> notifications, ReportWriter.Overview overview, Run run) throws IOException {
         try (BufferedWriter w = Files.newBufferedWriter(outDir.resolve("notifications.jsonl"))) {
             for (JsonNode n : notifications) {
                 w.write(JSON.writeValueAsString(n));
                 w.newLine();
             }
         }
-        Map<String, List<JsonNode>> bySub = new LinkedHashMap<>();
-        for (JsonNode n : notifications) {
-            String key = n.get("accountId").asText() + (n.get("isolatedInstrument").isNull() ? "" : ":" + n.get("isolatedInstrument").asText());
-            bySub.computeIfAbsent(key, k -> new ArrayList<>()).add(n);
-        }
+        Files.writeString(outDir.resolve("summary.txt"), fullSummary(scenarioFile, scenario, notifications, overview, run));
+        Files.writeString(outDir.resolve("report.html"),
+                ReportWriter.html("Margin Call Engine replay: " + scenarioFile.getFileName(), scenario, series, notifications));
+    }
+
+    /** The few lines on stdout. */
+    static String shortSummary(Path scenarioFile, Scenario scenario, List<JsonNode> notifications,
+                               ReportWriter.Overview overview, Run run, Path outDir) {
         StringBuilder s = new StringBuilder();
-        s.append("scenario ").append(scenarioFile).append(inProcess ? " (in-process domain replay)" : " (whole stack on the local stand-ins)")
-                .append('\n').append(scenario.accounts().size()).append(" accounts, ").append(scenario.events().size())
-                .append(" events, ").append(notifications.size()).append(" notifications\n");
-        if (wallMillis > 0) {
-            double secs = wallMillis / 1000.0;
-            s.append(String.format("wall time %.1f s: %.1f events/s, %.1f accounts evaluated/s%n", secs,
-                    scenario.events().size() / secs, evaluated / secs));
+        s.append(headline(scenarioFile, scenario, notifications, run)).append('\n');
+        s.append("  notices:  ").append(counts(overview.noticesByType(), false)).append('\n');
+        s.append("  (sub-)accounts by final level:  ").append(counts(overview.byFinalLevel(), true)).append('\n');
+        List<ReportWriter.Outcome> worst = overview.worstFirst().stream().filter(o -> Double.isFinite(o.finalRatio()))
+                .limit(3).toList();
+        if (!worst.isEmpty()) {
+            s.append("  worst final ratio:  ").append(worst.stream().map(o -> o.subAccount() + " " + o.finalLevel() + " "
+                    + ReportWriter.ratio4(o.finalRatio())).collect(Collectors.joining(", "))).append('\n');
+        }
+        s.append("  ").append(wallTime(run, scenario)).append('\n');
+        s.append("  files:  ").append(outDir.resolve("report.html")).append(", summary.txt, notifications.jsonl\n");
+        return s.toString();
+    }
+
+    /** summary.txt: the short summary's facts in full, then every (sub-)account worst first with its notices. */
+    static String fullSummary(Path scenarioFile, Scenario scenario, List<JsonNode> notifications,
+                              ReportWriter.Overview overview, Run run) {
+        StringBuilder s = new StringBuilder();
+        s.append(headline(scenarioFile, scenario, notifications, run)).append('\n');
+        s.append("scenario ").append(scenarioFile).append('\n');
+        s.append(wallTime(run, scenario)).append("\n\n");
+        s.append("notices by type (severity order):\n");
+        overview.noticesByType().forEach((k, v) -> s.append(String.format(Locale.ROOT, "  %-20s %6d%n", k, v)));
+        s.append("(sub-)accounts by final level:\n");
+        overview.byFinalLevel().forEach((k, v) -> s.append(String.format(Locale.ROOT, "  %-20s %6d%n", k, v)));
+        s.append("\n(sub-)accounts, worst first (lowest final collateral ratio):\n");
+        s.append(String.format(Locale.ROOT, "  %-24s %-12s %12s %12s %8s%n", "(sub-)account", "final level", "final ratio",
+                "lowest ratio", "notices"));
+        for (ReportWriter.Outcome o : overview.worstFirst()) {
+            s.append(String.format(Locale.ROOT, "  %-24s %-12s %12s %12s %8d%n", o.subAccount(), o.finalLevel(),
+                    ReportWriter.ratio4(o.finalRatio()), ReportWriter.ratio4(o.lowestRatio()), o.notices().size()));
         }
         s.append('\n');
-        for (Map.Entry<String, List<JsonNode>> e : bySub.entrySet()) {
+        for (ReportWriter.Outcome o : overview.worstFirst()) {
+            if (o.notices().isEmpty()) {
+                continue;
+            }
             List<String> path = new ArrayList<>(List.of("HEALTHY"));
-            for (JsonNode n : e.getValue()) {
+            for (JsonNode n : o.notices()) {
                 if (!n.get("level").asText().equals(path.get(path.size() - 1))) {
                     path.add(n.get("level").asText());
                 }
             }
-            s.append(e.getKey()).append(": ").append(String.join(" -> ", path)).append("  (final ")
-                    .append(path.get(path.size() - 1)).append(")\n");
-            for (JsonNode n : e.getValue()) {
-                s.append(String.format("  %s  %-20s %-8s level %-12s ratio %-8s deposit %s%n", n.get("evaluatedAt").asText(),
-                        n.get("type").asText(), n.get("reason").asText(), n.get("level").asText(),
-                        n.get("collateralRatio").isNull() ? "-" : String.format("%.4f", n.get("collateralRatio").asDouble()),
-                        n.get("requiredDeposit").asText()));
+            s.append(o.subAccount()).append(": ").append(String.join(" -> ", path)).append("  (final ")
+                    .append(o.finalLevel()).append(")\n");
+            s.append(String.format(Locale.ROOT, "  %-24s  %-20s %-8s %-12s %8s %12s %12s %10s%n", "time", "type", "reason",
+                    "level", "ratio", "deposit", "min deposit", "reduce"));
+            for (JsonNode n : o.notices()) {
+                s.append(String.format(Locale.ROOT, "  %-24s  %-20s %-8s %-12s %8s %12s %12s %10s%n",
+                        n.get("evaluatedAt").asText(), n.get("type").asText(), n.get("reason").asText(),
+                        n.get("level").asText(), ReportWriter.ratio4(ReportWriter.ratio(n)), n.get("requiredDeposit").asText(),
+                        n.path("minimumDeposit").asText("-"),
+                        n.path("reduceFraction").isNumber() ? String.format(Locale.ROOT, "%.4f", n.get("reduceFraction").asDouble())
+                                : "-"));
             }
         }
-        Files.writeString(outDir.resolve("summary.txt"), s.toString());
-        Files.writeString(outDir.resolve("report.html"),
-                ReportWriter.html("Margin Call Engine replay: " + scenarioFile.getFileName(), scenario, series, notifications));
-        System.out.print(s);
-        System.out.println("\nwrote " + outDir.resolve("notifications.jsonl") + ", " + outDir.resolve("summary.txt") + " and "
-                + outDir.resolve("report.html"));
+        return s.toString();
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            fail(option + " needs a value");
+    private static String headline(Path scenarioFile, Scenario scenario, List<JsonNode> notifications, Run run) {
+        return scenarioFile.getFileName() + ": " + scenario.accounts().size() + " accounts, " + scenario.events().size()
+                + " events, " + notifications.size() + " notifications (" + run.mode() + ")";
+    }
+
+    /** Rates only where they mean throughput: a paced run's wall time is the pacing. */
+    private static String wallTime(Run run, Scenario scenario) {
+        double secs = run.wallMillis() / 1000.0;
+        if (run.paced()) {
+            return String.format(Locale.ROOT, "wall time %.1f s, paced at %sx scenario time (not a throughput figure: "
+                    + "--speed max measures one)", secs, plain(run.speed()));
         }
-        return args[i];
+        if (run.accountsEvaluated() == 0 || secs <= 0) {
+            return String.format(Locale.ROOT, "wall time %.1f s", secs);
+        }
+        return String.format(Locale.ROOT, "wall time %.1f s at --speed max: %.1f events/s, %.1f accounts evaluated/s",
+                secs, scenario.events().size() / secs, run.accountsEvaluated() / secs);
     }
 
-    private static double positive(String v, String option) {
-        try {
-            double d = Double.parseDouble(v);
-            if (d > 0 && Double.isFinite(d)) {
-                return d;
+    private static String counts(Map<String, Integer> counts, boolean zeros) {
+        String s = counts.entrySet().stream().filter(e -> zeros || e.getValue() > 0)
+                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+        return s.isEmpty() ? "none" : s;
+    }
+
+    private static String plain(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    /** Bad input (exit 2): refused before anything starts. */
+    static final class BadInput extends RuntimeException {
+        BadInput(String message) {
+            super(message);
+        }
+    }
+
+    /** The run failed (exit 1), with what the stand-ins logged when it is known. */
+    static final class RunFailure extends RuntimeException {
+        final String details;
+
+        RunFailure(String message, Throwable cause, String details) {
+            super(message, cause);
+            this.details = details;
+        }
+    }
+
+    /** {@code max} or a positive number. */
+    static final class SpeedConverter implements CommandLine.ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            if (value.equalsIgnoreCase("max")) {
+                return Double.POSITIVE_INFINITY;
             }
-        } catch (NumberFormatException ignored) {
-            // reported below
+            try {
+                double d = Double.parseDouble(value);
+                if (d > 0 && Double.isFinite(d)) {
+                    return d;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "' is neither a positive number nor max");
         }
-        fail(option + " = " + v + ": must be a positive number");
-        return 0;
     }
 
-    private static void fail(String message) {
-        System.err.println(message);
-        System.exit(64);
+    /** A whole number, zero or more. */
+    static final class CountConverter implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            try {
+                int n = Integer.parseInt(value);
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a whole number of accounts (0 or more)");
+        }
+    }
+
+    /**
+     * Progress on stderr: on a terminal one line rewritten in place with {@code \r} (at most ten
+     * times a second); otherwise, for a log, a plain line at every tenth of the events or every 10
+     * seconds, whichever comes first. No colour either way.
+     */
+    static final class Progress implements StackReplay.Progress {
+        private final PrintStream err;
+        private final boolean tty;
+        private final long start = System.nanoTime();
+        private long lastPrint;
+        private boolean printed;
+        private int lastTenth;
+        private int width;
+        private boolean open;
+
+        Progress(PrintStream err, boolean tty) {
+            this.err = err;
+            this.tty = tty;
+        }
+
+        @Override
+        public synchronized void fed(int events, int total, int notifications, Instant scenarioTime) {
+            long now = System.nanoTime();
+            int tenth = total == 0 ? 10 : events * 10 / total;
+            String line = String.format(Locale.ROOT, "replay: %d/%d events (%d%%), %d notifications, scenario time %s, %.0f s",
+                    events, total, total == 0 ? 100 : events * 100 / total, notifications, Timestamps.format(scenarioTime),
+                    (now - start) / 1e9);
+            boolean due = !printed || events == total;
+            printed = true;
+            if (tty) {
+                if (due || now - lastPrint >= 100_000_000L) {
+                    err.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
+                    err.flush();
+                    width = line.length();
+                    lastPrint = now;
+                    open = true;
+                }
+            } else if (due || tenth > lastTenth || now - lastPrint >= 10_000_000_000L) {
+                err.println(line);
+                lastTenth = tenth;
+                lastPrint = now;
+            }
+        }
+
+        synchronized void finish() {
+            if (open) {
+                err.println();
+                open = false;
+            }
+        }
+    }
+
+    /** The engine's log on stderr, one plain line a record: warnings and up, or INFO with --verbose. */
+    static final class EngineLog {
+        /**
+         * The metrics libraries warn on every flush that no CloudWatch agent or service name is
+         * configured, which is always true here: errors only, unless --verbose. (Held: JUL keeps
+         * loggers weakly, and a collected logger forgets its level.)
+         */
+        private static final List<java.util.logging.Logger> QUIETED = new ArrayList<>();
+
+        static void configure(PrintStream err, boolean verbose) {
+            if (!verbose) {
+                for (String name : List.of("software.amazon.cloudwatchlogs.emf", "software.amazon.lambda.powertools")) {
+                    java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+                    l.setLevel(java.util.logging.Level.SEVERE);
+                    QUIETED.add(l);
+                }
+            }
+            java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+            for (java.util.logging.Handler h : root.getHandlers()) {
+                root.removeHandler(h);
+            }
+            java.util.logging.Handler handler = new java.util.logging.Handler() {
+                @Override
+                public void publish(java.util.logging.LogRecord r) {
+                    if (!isLoggable(r)) {
+                        return;
+                    }
+                    String logger = r.getLoggerName() == null ? "" : r.getLoggerName();
+                    String message = r.getMessage();
+                    try {
+                        message = new java.util.logging.SimpleFormatter().formatMessage(r);
+                    } catch (RuntimeException ignored) {
+                        // keep the raw message
+                    }
+                    err.println("engine " + r.getLevel().getName() + " " + logger.substring(logger.lastIndexOf('.') + 1)
+                            + ": " + message);
+                    if (r.getThrown() != null && verbose) {
+                        r.getThrown().printStackTrace(err);
+                    }
+                }
+
+                @Override
+                public void flush() {
+                    err.flush();
+                }
+
+                @Override
+                public void close() {
+                    flush();
+                }
+            };
+            java.util.logging.Level level = verbose ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING;
+            handler.setLevel(level);
+            root.setLevel(level);
+            root.addHandler(handler);
+        }
+    }
+
+    /**
+     * Whether a stream is a terminal. run-scenario.sh tells ({@code [ -t 1 ]}, {@code [ -t 2 ]})
+     * through system properties; without them, {@link System#console()}.
+     */
+    static final class Terminal {
+        static boolean stdout() {
+            return is("margincall.stdout.tty");
+        }
+
+        static boolean stderr() {
+            return is("margincall.stderr.tty");
+        }
+
+        static boolean colours(boolean tty) {
+            String term = System.getenv("TERM");
+            return tty && System.getenv("NO_COLOR") == null && !"dumb".equals(term);
+        }
+
+        private static boolean is(String property) {
+            String v = System.getProperty(property);
+            return v != null ? Boolean.parseBoolean(v) : System.console() != null;
+        }
+    }
+
+    /**
+     * SIGINT/SIGTERM: mark the run as signalled before the shutdown hooks stop the stack, so that
+     * what fails under it is not reported as a failure; then exit as the JVM would (128 + signal).
+     */
+    @SuppressWarnings("removal")
+    private static void installSignalHandlers() {
+        for (String[] sig : new String[][]{{"INT", "130"}, {"TERM", "143"}}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(sig[0]), s -> {
+                    if (SIGNALLED.compareAndSet(false, true)) {
+                        System.err.println();
+                        System.err.println("run-scenario.sh: " + (sig[0].equals("INT") ? "interrupted" : "terminated")
+                                + "; stopping everything the run started");
+                    }
+                    System.exit(Integer.parseInt(sig[1]));
+                });
+            } catch (IllegalArgumentException | LinkageError e) {
+                // ignored by the parent, or unsupported here: the JVM's own handling applies
+            }
+        }
     }
 }

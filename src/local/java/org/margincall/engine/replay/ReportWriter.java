@@ -2,42 +2,67 @@ package org.margincall.engine.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.margincall.engine.domain.Evaluation;
 import org.margincall.engine.domain.Thresholds;
+import org.margincall.engine.domain.Timestamps;
 import org.margincall.engine.scenario.Scenario;
 import org.margincall.engine.scenario.ScenarioEvent;
 
 /**
- * A self-contained report page (inline SVG, no script, no external resource): the price path of
- * each instrument, then per (sub-)account its collateral ratio over scenario time against the
- * four thresholds, with a marker for every notification it received.
+ * A self-contained report page (inline SVG, no script, no external resource), for a risk
+ * engineer to scan: first an overview (sub-accounts by final level, notices by type, the
+ * sub-accounts worst first by final collateral ratio), then the price path of each instrument,
+ * then, worst first, each sub-account that received a notice: its collateral ratio over scenario
+ * time against the four thresholds, a marker per notice, and the notices' figures.
+ *
+ * <p>The page is a function of the scenario and the notifications only: no wall-clock value, no
+ * hash order, no randomness, numbers formatted in {@link Locale#ROOT}. The same replay gives the
+ * same bytes, whether it ran through the stack or in process.
  */
 public final class ReportWriter {
-    private static final int W = 860;
-    private static final int H = 200;
+    private static final int W = 920;
+    private static final int H = 220;
     private static final int PAD_L = 56;
-    private static final int PAD_R = 16;
-    private static final int PAD_T = 14;
-    private static final int PAD_B = 26;
-    private static final double RATIO_CAP = 3.0;
+    /** Right gutter: the threshold labels, offset so that close thresholds never overlap. */
+    private static final int PAD_R = 150;
+    private static final int PAD_T = 22;
+    private static final int PAD_B = 24;
+    private static final int LABEL_GAP = 11;
     /** Colour per notice type, in severity order (the legend's order: fixed, so the page is byte-identical). */
-    private static final Map<String, String> COLORS = orderedColors(
+    static final Map<String, String> COLORS = ordered(
             "LIQUIDATION_HANDOFF", "#6c0a0a", "FINAL_NOTICE", "#c0392b", "MARGIN_CALL", "#e67e22",
             "MARGIN_WARNING", "#d4a017", "REMINDER", "#7f8c8d", "LEVEL_IMPROVED", "#16a085",
             "MARGIN_CALL_CURED", "#27ae60", "WARNING_CLEARED", "#2ecc71");
+    /** Colour per level, most severe first. */
+    static final Map<String, String> LEVELS = ordered(
+            "LIQUIDATION", "#6c0a0a", "CRITICAL", "#c0392b", "MARGIN_CALL", "#e67e22", "WARNING", "#d4a017",
+            "HEALTHY", "#27ae60");
+    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter HM = DateTimeFormatter.ofPattern("HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DAY_HM = DateTimeFormatter.ofPattern("MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final long[] TIME_STEPS_S = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
+        21600, 43200, 86400, 172800, 604800};
 
-    private static Map<String, String> orderedColors(String... typeColor) {
+    private static Map<String, String> ordered(String... keyValue) {
         Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < typeColor.length; i += 2) {
-            m.put(typeColor[i], typeColor[i + 1]);
+        for (int i = 0; i < keyValue.length; i += 2) {
+            m.put(keyValue[i], keyValue[i + 1]);
         }
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 
     private ReportWriter() {
@@ -54,6 +79,79 @@ public final class ReportWriter {
         }
     }
 
+    /**
+     * How one (sub-)account ended.
+     *
+     * @param finalLevel the level of its last notice, HEALTHY when it received none
+     * @param finalRatio its last known collateral ratio, NaN when never known (no requirement)
+     * @param lowestRatio its lowest collateral ratio, NaN when never known
+     * @param notices its notices in order
+     */
+    public record Outcome(String subAccount, String finalLevel, double finalRatio, double lowestRatio, Instant lowestAt,
+                          List<JsonNode> notices) {
+        public JsonNode lastNotice() {
+            return notices.isEmpty() ? null : notices.get(notices.size() - 1);
+        }
+    }
+
+    /**
+     * What the report and the summary open with.
+     *
+     * @param worstFirst every (sub-)account, lowest final collateral ratio first (unknown last, ties by id)
+     * @param noticesByType count per notice type, in severity order, zeros included
+     * @param byFinalLevel (sub-)accounts per final level, most severe first, zeros included
+     */
+    public record Overview(List<Outcome> worstFirst, Map<String, Integer> noticesByType, Map<String, Integer> byFinalLevel) {
+
+        public static Overview of(Series series, List<JsonNode> notifications) {
+            Map<String, List<JsonNode>> bySub = bySubAccount(notifications);
+            Set<String> subs = new LinkedHashSet<>(series.ratios.keySet());
+            subs.addAll(bySub.keySet());
+            List<Outcome> outcomes = new ArrayList<>();
+            for (String sub : subs) {
+                List<JsonNode> notices = bySub.getOrDefault(sub, List.of());
+                TreeMap<Instant, Double> path = new TreeMap<>(series.ratios.getOrDefault(sub, new TreeMap<>()));
+                for (JsonNode n : notices) {
+                    path.putIfAbsent(Timestamps.parse("evaluatedAt", n.get("evaluatedAt").asText()), ratio(n));
+                }
+                double last = Double.NaN;
+                double lowest = Double.NaN;
+                Instant lowestAt = null;
+                for (Map.Entry<Instant, Double> p : path.entrySet()) {
+                    double v = p.getValue();
+                    if (Double.isFinite(v)) {
+                        last = v;
+                        if (Double.isNaN(lowest) || v < lowest) {
+                            lowest = v;
+                            lowestAt = p.getKey();
+                        }
+                    }
+                }
+                String level = notices.isEmpty() ? "HEALTHY" : notices.get(notices.size() - 1).get("level").asText();
+                outcomes.add(new Outcome(sub, level, last, lowest, lowestAt, List.copyOf(notices)));
+            }
+            outcomes.sort(Comparator.comparing((Outcome o) -> Double.isNaN(o.finalRatio()))
+                    .thenComparingDouble(o -> Double.isNaN(o.finalRatio()) ? 0 : o.finalRatio())
+                    .thenComparing(Outcome::subAccount));
+            Map<String, Integer> types = new LinkedHashMap<>();
+            COLORS.keySet().forEach(t -> types.put(t, 0));
+            Map<String, Integer> other = new TreeMap<>();
+            for (JsonNode n : notifications) {
+                String type = n.get("type").asText();
+                (types.containsKey(type) ? types : other).merge(type, 1, Integer::sum);
+            }
+            types.putAll(other);
+            Map<String, Integer> levels = new LinkedHashMap<>();
+            LEVELS.keySet().forEach(l -> levels.put(l, 0));
+            Map<String, Integer> otherLevels = new TreeMap<>();
+            for (Outcome o : outcomes) {
+                (levels.containsKey(o.finalLevel()) ? levels : otherLevels).merge(o.finalLevel(), 1, Integer::sum);
+            }
+            levels.putAll(otherLevels);
+            return new Overview(List.copyOf(outcomes), Collections.unmodifiableMap(types), Collections.unmodifiableMap(levels));
+        }
+    }
+
     public static String html(String title, Scenario scenario, Series series, List<JsonNode> notifications) {
         List<ScenarioEvent> events = scenario.events();
         Instant start = events.isEmpty() ? Instant.EPOCH : events.get(0).at();
@@ -62,20 +160,38 @@ public final class ReportWriter {
             end = start.plusSeconds(1);
         }
         Thresholds t = scenario.catalog().venue().thresholds();
+        Overview overview = Overview.of(series, notifications);
         StringBuilder b = new StringBuilder();
         b.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
-                .append("</title><style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}"
-                        + "h2{font-size:15px;margin:18px 0 4px}svg{background:#fafafa;border:1px solid #ddd}"
-                        + ".legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:10px;height:10px;"
-                        + "margin-right:4px;border-radius:5px}table{border-collapse:collapse}td,th{padding:2px 8px;text-align:left}"
+                .append("</title><style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}"
+                        + "h1{font-size:20px;margin:0 0 6px}h2{font-size:17px;margin:28px 0 6px;border-bottom:1px solid #ddd}"
+                        + "h3{font-size:14px;margin:20px 0 4px}p{margin:4px 0}.meta{color:#555}"
+                        + "svg{background:#fafafa;border:1px solid #ddd;display:block}"
+                        + ".legend span{display:inline-block;margin-right:14px}"
+                        + "i.sw{display:inline-block;width:10px;height:10px;margin-right:5px;border-radius:5px}"
+                        + "table{border-collapse:collapse;margin:4px 0 8px}td,th{padding:2px 8px;text-align:left;"
+                        + "border-bottom:1px solid #eee;vertical-align:top}th{background:#f3f3f3;font-weight:600}"
+                        + ".n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.t{white-space:nowrap}"
+                        + ".cards{display:flex;gap:32px;flex-wrap:wrap;align-items:flex-start}.note{color:#777;font-size:12px}"
                         + "</style></head><body>");
-        b.append("<h1>").append(esc(title)).append("</h1><p>Venue <b>").append(esc(scenario.catalog().venue().id()))
-                .append("</b>, ").append(scenario.accounts().size()).append(" accounts, ").append(events.size())
-                .append(" events from ").append(start).append(" to ").append(end).append(", ")
-                .append(notifications.size()).append(" notifications.</p><div class=\"legend\">");
-        COLORS.forEach((type, color) -> b.append("<span><i style=\"background:").append(color).append("\"></i>")
-                .append(type).append("</span>"));
-        b.append("</div>");
+        b.append("<h1>").append(esc(title)).append("</h1><p class=\"meta\">Venue <b>")
+                .append(esc(scenario.catalog().venue().id())).append("</b>: ").append(scenario.accounts().size())
+                .append(" accounts, ").append(events.size()).append(" events from ").append(Timestamps.format(start))
+                .append(" to ").append(Timestamps.format(end)).append(" (scenario time, UTC), ")
+                .append(notifications.size()).append(" notifications.</p>");
+        b.append("<p class=\"meta\">Collateral ratio = equity / maintenance margin. Thresholds: ");
+        String[] names = thresholdNames();
+        double[] values = thresholdValues(t);
+        String[] colors = thresholdColors();
+        for (int i = 0; i < names.length; i++) {
+            b.append(i == 0 ? "" : " · ").append("<b style=\"color:").append(colors[i]).append("\">").append(names[i])
+                    .append(' ').append(plain(values[i])).append("</b>");
+        }
+        b.append(", hysteresis ").append(esc(scenario.catalog().venue().hysteresis().stripTrailingZeros().toPlainString()))
+                .append(".</p>");
+
+        overview(b, overview);
+
         // Price paths.
         Map<String, TreeMap<Instant, Double>> prices = new LinkedHashMap<>();
         for (ScenarioEvent e : events) {
@@ -83,71 +199,200 @@ public final class ReportWriter {
                 prices.computeIfAbsent(p.instrument(), k -> new TreeMap<>()).put(p.at(), p.markPrice().doubleValue());
             }
         }
+        if (!prices.isEmpty()) {
+            b.append("<h2>Mark prices</h2>");
+        }
         for (Map.Entry<String, TreeMap<Instant, Double>> p : prices.entrySet()) {
             double lo = p.getValue().values().stream().mapToDouble(Double::doubleValue).min().orElse(0);
             double hi = p.getValue().values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
-            double pad = Math.max((hi - lo) * 0.05, hi * 0.001);
-            b.append("<h2>").append(esc(p.getKey())).append(" mark price</h2>");
-            chart(b, start, end, lo - pad, hi + pad, List.of(), p.getValue(), "#2c3e50", List.of());
+            double pad = Math.max((hi - lo) * 0.05, Math.abs(hi) * 0.001);
+            b.append("<h3>").append(esc(p.getKey())).append("</h3>");
+            chart(b, start, end, new Axis(lo - pad, hi + pad, null), null, p.getValue(), "#2c3e50", List.of());
         }
-        // Ratios per sub-account, with notification markers.
-        Map<String, List<JsonNode>> bySub = new LinkedHashMap<>();
-        for (JsonNode n : notifications) {
-            String sub = n.get("accountId").asText()
-                    + (n.get("isolatedInstrument").isNull() ? "" : ":" + n.get("isolatedInstrument").asText());
-            bySub.computeIfAbsent(sub, k -> new ArrayList<>()).add(n);
-        }
-        List<double[]> lines = List.of(
-                new double[]{t.warning().doubleValue()}, new double[]{t.marginCall().doubleValue()},
-                new double[]{t.critical().doubleValue()}, new double[]{t.liquidation().doubleValue()});
-        for (Map.Entry<String, TreeMap<Instant, Double>> s : series.ratios.entrySet()) {
-            List<JsonNode> marks = bySub.getOrDefault(s.getKey(), List.of());
-            b.append("<h2>").append(esc(s.getKey())).append(" — collateral ratio (").append(marks.size())
-                    .append(" notifications)</h2>");
-            double top = Math.max(t.warning().doubleValue() * 1.3, Math.min(RATIO_CAP,
-                    s.getValue().values().stream().filter(Double::isFinite).mapToDouble(Double::doubleValue).max().orElse(2)));
-            double bottom = Math.min(t.liquidation().doubleValue() * 0.8, Math.max(-1,
-                    s.getValue().values().stream().filter(Double::isFinite).mapToDouble(Double::doubleValue).min().orElse(1)));
-            chart(b, start, end, bottom, top, lines, s.getValue(), "#2980b9", marks);
-            if (!marks.isEmpty()) {
-                b.append("<table><tr><th>time</th><th>type</th><th>reason</th><th>level</th><th>ratio</th>"
-                        + "<th>required deposit</th></tr>");
-                for (JsonNode n : marks) {
-                    b.append("<tr><td>").append(esc(n.get("evaluatedAt").asText())).append("</td><td style=\"color:")
-                            .append(COLORS.getOrDefault(n.get("type").asText(), "#000")).append("\">")
-                            .append(esc(n.get("type").asText())).append("</td><td>").append(esc(n.get("reason").asText()))
-                            .append("</td><td>").append(esc(n.get("level").asText())).append("</td><td>")
-                            .append(n.get("collateralRatio").isNull() ? "-" : String.format("%.4f", n.get("collateralRatio").asDouble()))
-                            .append("</td><td>").append(esc(n.get("requiredDeposit").asText())).append("</td></tr>");
-                }
-                b.append("</table>");
+
+        // Ratios per sub-account that received a notice, worst first, with their notices.
+        b.append("<h2>Collateral ratio per (sub-)account, worst first</h2><div class=\"legend\">Markers: ");
+        COLORS.forEach((type, color) -> b.append("<span><i class=\"sw\" style=\"background:").append(color)
+                .append("\"></i>").append(type).append("</span>"));
+        b.append("</div>");
+        int quiet = 0;
+        for (Outcome o : overview.worstFirst()) {
+            if (o.notices().isEmpty()) {
+                quiet++;
+                continue;
             }
+            TreeMap<Instant, Double> path = series.ratios.getOrDefault(o.subAccount(), new TreeMap<>());
+            b.append("<h3 id=\"").append(anchor(o.subAccount())).append("\">").append(esc(o.subAccount()))
+                    .append(" — final <span style=\"color:").append(LEVELS.getOrDefault(o.finalLevel(), "#000")).append("\">")
+                    .append(esc(o.finalLevel())).append("</span>, ratio ").append(ratio4(o.finalRatio())).append(" (")
+                    .append(o.notices().size()).append(o.notices().size() == 1 ? " notice" : " notices").append(")</h3>");
+            chart(b, start, end, ratioAxis(t, path, o.notices()), t, path, "#2980b9", o.notices());
+            noticeTable(b, o.notices());
+        }
+        if (quiet > 0) {
+            b.append("<p class=\"note\">").append(quiet).append(quiet == 1 ? " (sub-)account" : " (sub-)accounts")
+                    .append(" received no notice; their final and lowest ratios are in the overview.</p>");
         }
         return b.append("</body></html>\n").toString();
     }
 
-    private static void chart(StringBuilder b, Instant start, Instant end, double lo, double hi, List<double[]> hLines,
+    private static void overview(StringBuilder b, Overview o) {
+        b.append("<h2>Overview</h2><div class=\"cards\"><table><tr><th>final level</th><th class=\"n\">(sub-)accounts</th></tr>");
+        o.byFinalLevel().forEach((level, count) -> b.append("<tr><td><i class=\"sw\" style=\"background:")
+                .append(LEVELS.getOrDefault(level, "#000")).append("\"></i>").append(esc(level)).append("</td><td class=\"n\">")
+                .append(count).append("</td></tr>"));
+        b.append("<tr><td><b>total</b></td><td class=\"n\"><b>").append(o.worstFirst().size()).append("</b></td></tr></table>");
+        b.append("<table><tr><th>notice type</th><th class=\"n\">notices</th></tr>");
+        int total = 0;
+        for (Map.Entry<String, Integer> e : o.noticesByType().entrySet()) {
+            total += e.getValue();
+            b.append("<tr><td><i class=\"sw\" style=\"background:").append(COLORS.getOrDefault(e.getKey(), "#000"))
+                    .append("\"></i>").append(esc(e.getKey())).append("</td><td class=\"n\">").append(e.getValue())
+                    .append("</td></tr>");
+        }
+        b.append("<tr><td><b>total</b></td><td class=\"n\"><b>").append(total).append("</b></td></tr></table></div>");
+        b.append("<h3>(Sub-)accounts, worst first (lowest final collateral ratio)</h3>")
+                .append("<p class=\"note\">Deposits and the reduce fraction are those of the last notice; a (sub-)account "
+                        + "without notice stayed HEALTHY. Isolated positions are sub-accounts of their own "
+                        + "(account:instrument).</p>");
+        b.append("<table><tr><th class=\"n\">#</th><th>(sub-)account</th><th>final level</th><th class=\"n\">final ratio</th>"
+                + "<th class=\"n\">lowest ratio</th><th>lowest at</th><th class=\"n\">notices</th><th>last notice</th>"
+                + "<th class=\"n\">required deposit</th><th class=\"n\">minimum deposit</th><th class=\"n\">reduce fraction</th></tr>");
+        int rank = 0;
+        for (Outcome out : o.worstFirst()) {
+            JsonNode last = out.lastNotice();
+            b.append("<tr><td class=\"n\">").append(++rank).append("</td><td class=\"t\">");
+            if (last == null) {
+                b.append(esc(out.subAccount()));
+            } else {
+                b.append("<a href=\"#").append(anchor(out.subAccount())).append("\">").append(esc(out.subAccount())).append("</a>");
+            }
+            b.append("</td><td style=\"color:").append(LEVELS.getOrDefault(out.finalLevel(), "#000")).append("\">")
+                    .append(esc(out.finalLevel())).append("</td><td class=\"n\">").append(ratio4(out.finalRatio()))
+                    .append("</td><td class=\"n\">").append(ratio4(out.lowestRatio())).append("</td><td class=\"t\">")
+                    .append(out.lowestAt() == null ? "—" : Timestamps.format(out.lowestAt())).append("</td><td class=\"n\">")
+                    .append(out.notices().size()).append("</td>");
+            if (last == null) {
+                b.append("<td>—</td><td class=\"n\">—</td><td class=\"n\">—</td><td class=\"n\">—</td>");
+            } else {
+                b.append("<td style=\"color:").append(COLORS.getOrDefault(last.get("type").asText(), "#000")).append("\">")
+                        .append(esc(last.get("type").asText())).append("</td><td class=\"n\">").append(text(last, "requiredDeposit"))
+                        .append("</td><td class=\"n\">").append(text(last, "minimumDeposit")).append("</td><td class=\"n\">")
+                        .append(number(last, "reduceFraction")).append("</td>");
+            }
+            b.append("</tr>");
+        }
+        b.append("</table>");
+    }
+
+    private static void noticeTable(StringBuilder b, List<JsonNode> notices) {
+        b.append("<table><tr><th>time (UTC)</th><th>type</th><th>reason</th><th>level</th><th class=\"n\">ratio</th>"
+                + "<th class=\"n\">equity</th><th class=\"n\">required deposit</th><th class=\"n\">minimum deposit</th>"
+                + "<th class=\"n\">reduce fraction</th><th class=\"n\">liquidation price</th></tr>");
+        for (JsonNode n : notices) {
+            b.append("<tr><td class=\"t\">").append(esc(n.get("evaluatedAt").asText())).append("</td><td style=\"color:")
+                    .append(COLORS.getOrDefault(n.get("type").asText(), "#000")).append("\">")
+                    .append(esc(n.get("type").asText())).append("</td><td>").append(esc(n.get("reason").asText()))
+                    .append("</td><td>").append(esc(n.get("level").asText())).append("</td><td class=\"n\">")
+                    .append(ratio4(ratio(n))).append("</td><td class=\"n\">").append(text(n, "equity"))
+                    .append("</td><td class=\"n\">").append(text(n, "requiredDeposit")).append("</td><td class=\"n\">")
+                    .append(text(n, "minimumDeposit")).append("</td><td class=\"n\">").append(number(n, "reduceFraction"))
+                    .append("</td><td class=\"n\">").append(liquidationPrices(n)).append("</td></tr>");
+        }
+        b.append("</table>");
+    }
+
+    /** One line per position: the price alone for a single position, prefixed by the instrument otherwise. */
+    private static String liquidationPrices(JsonNode n) {
+        JsonNode positions = n.get("positions");
+        if (positions == null || !positions.isArray() || positions.isEmpty()) {
+            return "—";
+        }
+        List<String> lines = new ArrayList<>();
+        for (JsonNode p : positions) {
+            JsonNode l = p.get("liquidationPrice");
+            String price = l == null || l.isNull() ? "none" : esc(trimZeros(l.asText()));
+            lines.add(positions.size() == 1 ? price : esc(p.get("instrument").asText()) + " " + price);
+        }
+        return String.join("<br>", lines);
+    }
+
+    /** The value axis of a chart, and what was left out of it (to say so on the chart). */
+    private record Axis(double lo, double hi, String clipNote) {
+    }
+
+    /**
+     * Scaled to the data and the four thresholds (all four always visible). Ratios far off the
+     * thresholds' region (above three times the warning level, or further below the liquidation
+     * level than the thresholds' span twice over) would flatten the interesting part: the axis is
+     * cut there, the line drawn at the edge, and the chart says so with the extreme value.
+     */
+    private static Axis ratioAxis(Thresholds t, TreeMap<Instant, Double> path, List<JsonNode> notices) {
+        double warning = t.warning().doubleValue();
+        double liquidation = t.liquidation().doubleValue();
+        double dmin = Double.POSITIVE_INFINITY;
+        double dmax = Double.NEGATIVE_INFINITY;
+        List<Double> all = new ArrayList<>(path.values());
+        notices.forEach(n -> all.add(ratio(n)));
+        for (double v : all) {
+            if (Double.isFinite(v)) {
+                dmin = Math.min(dmin, v);
+                dmax = Math.max(dmax, v);
+            }
+        }
+        double capHi = warning * 3;
+        double capLo = Math.min(0, liquidation) - 2 * (warning - liquidation);
+        double hi = Math.max(warning, Math.min(capHi, dmax));
+        double lo = Math.min(liquidation, Math.max(capLo, dmin));
+        List<String> notes = new ArrayList<>();
+        if (dmax > capHi) {
+            notes.add("above " + fmt(capHi) + " (up to " + fmt(dmax) + ") drawn at the top");
+        }
+        if (dmin < capLo) {
+            notes.add("below " + fmt(capLo) + " (down to " + fmt(dmin) + ") drawn at the bottom");
+        }
+        double pad = (hi - lo) * 0.06;
+        return new Axis(lo - pad, hi + pad, notes.isEmpty() ? null : "axis cut: ratios " + String.join(", ", notes));
+    }
+
+    private static void chart(StringBuilder b, Instant start, Instant end, Axis axis, Thresholds thresholds,
                               TreeMap<Instant, Double> series, String color, List<JsonNode> marks) {
+        double lo = axis.lo();
+        double hi = axis.hi();
         double span = end.toEpochMilli() - start.toEpochMilli();
-        b.append("<svg width=\"").append(W).append("\" height=\"").append(H)
-                .append("\" viewBox=\"0 0 ").append(W).append(' ').append(H).append("\">");
-        String[] names = {"warning", "margin call", "critical", "liquidation"};
-        String[] dash = {"#d4a017", "#e67e22", "#c0392b", "#6c0a0a"};
-        for (int i = 0; i < hLines.size(); i++) {
-            double y = y(hLines.get(i)[0], lo, hi);
-            b.append(String.format("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"4 3\"/>",
-                    PAD_L, W - PAD_R, y, y, dash[i]));
-            b.append(String.format("<text x=\"%d\" y=\"%.1f\" font-size=\"10\" fill=\"%s\">%s %s</text>", W - PAD_R - 110,
-                    y - 2, dash[i], names[i], BigDecimal.valueOf(hLines.get(i)[0]).stripTrailingZeros().toPlainString()));
+        b.append("<svg width=\"").append(W).append("\" height=\"").append(H).append("\" viewBox=\"0 0 ").append(W).append(' ')
+                .append(H).append("\" role=\"img\">");
+        // Value grid and labels.
+        double step = niceStep((hi - lo) / 5);
+        for (long k = (long) Math.ceil(lo / step - 1e-9); k <= (long) Math.floor(hi / step + 1e-9); k++) {
+            double v = k * step;
+            double yy = y(v, lo, hi);
+            b.append(f("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e6e6e6\"/>", PAD_L, W - PAD_R, yy, yy));
+            b.append(f("<text x=\"%d\" y=\"%.1f\" font-size=\"10\" fill=\"#666\" text-anchor=\"end\">%s</text>", PAD_L - 6,
+                    yy + 3, tick(v, step)));
         }
-        for (int k = 0; k <= 4; k++) {
-            double v = lo + (hi - lo) * k / 4;
-            b.append(String.format("<text x=\"4\" y=\"%.1f\" font-size=\"10\" fill=\"#666\">%s</text>", y(v, lo, hi) + 3,
-                    fmt(v)));
+        // Time grid and labels (scenario time, UTC).
+        long spanS = Math.max(1, Duration.between(start, end).toSeconds());
+        long stepS = TIME_STEPS_S[TIME_STEPS_S.length - 1];
+        for (long s : TIME_STEPS_S) {
+            if (spanS / s <= 8) {
+                stepS = s;
+                break;
+            }
         }
-        b.append(String.format("<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#666\">%s</text>", PAD_L, H - 6, start));
-        b.append(String.format("<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#666\" text-anchor=\"end\">%s</text>",
-                W - PAD_R, H - 6, end));
+        DateTimeFormatter tf = stepS < 60 ? HMS : spanS >= 86400 ? DAY_HM : HM;
+        long first = Math.floorDiv(start.getEpochSecond() + stepS - 1, stepS) * stepS;
+        for (long s = first; s <= end.getEpochSecond(); s += stepS) {
+            double xx = x(Instant.ofEpochSecond(s), start, span);
+            b.append(f("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#eee\"/>", xx, xx, PAD_T, H - PAD_B));
+            b.append(f("<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#666\" text-anchor=\"middle\">%s</text>", xx, H - 8,
+                    tf.format(Instant.ofEpochSecond(s))));
+        }
+        b.append(f("<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#ccc\"/>", PAD_L, PAD_T,
+                W - PAD_L - PAD_R, H - PAD_T - PAD_B));
+        if (thresholds != null) {
+            thresholdLines(b, thresholds, lo, hi);
+        }
         StringBuilder path = new StringBuilder();
         Double last = null;
         for (Map.Entry<Instant, Double> p : series.entrySet()) {
@@ -155,29 +400,153 @@ public final class ReportWriter {
             if (!Double.isFinite(v)) {
                 continue;
             }
-            double x = x(p.getKey(), start, span);
-            double yy = y(Math.max(lo, Math.min(hi, v)), lo, hi);
+            double xx = x(p.getKey(), start, span);
+            double yy = y(clamp(v, lo, hi), lo, hi);
             if (last != null) {
-                path.append(String.format(" L%.1f %.1f", x, y(Math.max(lo, Math.min(hi, last)), lo, hi))); // step: hold until the change
+                path.append(f(" L%.1f %.1f", xx, y(clamp(last, lo, hi), lo, hi))); // step: hold until the change
             }
-            path.append(path.length() == 0 ? String.format("M%.1f %.1f", x, yy) : String.format(" L%.1f %.1f", x, yy));
+            path.append(path.length() == 0 ? f("M%.1f %.1f", xx, yy) : f(" L%.1f %.1f", xx, yy));
             last = v;
         }
         if (last != null) {
-            path.append(String.format(" L%d %.1f", W - PAD_R, y(Math.max(lo, Math.min(hi, last)), lo, hi)));
+            path.append(f(" L%d %.1f", W - PAD_R, y(clamp(last, lo, hi), lo, hi)));
             b.append("<path d=\"").append(path).append("\" fill=\"none\" stroke=\"").append(color)
                     .append("\" stroke-width=\"1.6\"/>");
         }
         for (JsonNode n : marks) {
-            Instant at = Instant.parse(n.get("evaluatedAt").asText());
-            double x = x(at, start, span);
-            double r = n.get("collateralRatio").isNull() ? hi : n.get("collateralRatio").asDouble();
-            double yy = y(Math.max(lo, Math.min(hi, r)), lo, hi);
-            b.append(String.format("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"#fff\"><title>%s %s %s</title></circle>",
-                    x, yy, COLORS.getOrDefault(n.get("type").asText(), "#000"), esc(n.get("evaluatedAt").asText()),
-                    esc(n.get("type").asText()), esc(n.get("reason").asText())));
+            Instant at = Timestamps.parse("evaluatedAt", n.get("evaluatedAt").asText());
+            double r = ratio(n);
+            double yy = y(Double.isFinite(r) ? clamp(r, lo, hi) : hi, lo, hi);
+            b.append(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"#fff\"><title>%s %s %s, level %s, ratio %s</title></circle>",
+                    x(at, start, span), yy, COLORS.getOrDefault(n.get("type").asText(), "#000"),
+                    esc(n.get("evaluatedAt").asText()), esc(n.get("type").asText()), esc(n.get("reason").asText()),
+                    esc(n.get("level").asText()), ratio4(r)));
+        }
+        if (axis.clipNote() != null) {
+            b.append(f("<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#a00\">%s</text>", PAD_L, PAD_T - 8,
+                    esc(axis.clipNote())));
         }
         b.append("</svg>");
+    }
+
+    /**
+     * Dashed lines across the plot, labels in the right gutter: each at its line unless that
+     * would overlap its neighbour, then pushed apart and tied to its line by a short leader.
+     */
+    private static void thresholdLines(StringBuilder b, Thresholds t, double lo, double hi) {
+        String[] names = thresholdNames();
+        double[] values = thresholdValues(t);
+        String[] colors = thresholdColors();
+        double[] lineY = new double[values.length];
+        double[] labelY = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            lineY[i] = y(values[i], lo, hi);
+        }
+        // Thresholds are ordered warning > marginCall > critical > liquidation, so y grows with i.
+        double floor = PAD_T + 4;
+        for (int i = 0; i < values.length; i++) {
+            labelY[i] = Math.max(lineY[i], floor);
+            floor = labelY[i] + LABEL_GAP;
+        }
+        double ceiling = H - PAD_B;
+        for (int i = values.length - 1; i >= 0; i--) {
+            labelY[i] = Math.min(labelY[i], ceiling);
+            ceiling = labelY[i] - LABEL_GAP;
+        }
+        for (int i = 0; i < values.length; i++) {
+            b.append(f("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"5 3\"/>", PAD_L,
+                    W - PAD_R, lineY[i], lineY[i], colors[i]));
+            b.append(f("<polyline points=\"%d,%.1f %d,%.1f %d,%.1f\" fill=\"none\" stroke=\"%s\"/>", W - PAD_R, lineY[i],
+                    W - PAD_R + 6, labelY[i], W - PAD_R + 10, labelY[i], colors[i]));
+            b.append(f("<text x=\"%d\" y=\"%.1f\" font-size=\"10\" fill=\"%s\">%s %s</text>", W - PAD_R + 13, labelY[i] + 3.5,
+                    colors[i], names[i], plain(values[i])));
+        }
+    }
+
+    private static String[] thresholdNames() {
+        return new String[]{"warning", "margin call", "critical", "liquidation"};
+    }
+
+    private static double[] thresholdValues(Thresholds t) {
+        return new double[]{t.warning().doubleValue(), t.marginCall().doubleValue(), t.critical().doubleValue(),
+            t.liquidation().doubleValue()};
+    }
+
+    private static String[] thresholdColors() {
+        return new String[]{"#d4a017", "#e67e22", "#c0392b", "#6c0a0a"};
+    }
+
+    static Map<String, List<JsonNode>> bySubAccount(List<JsonNode> notifications) {
+        Map<String, List<JsonNode>> bySub = new LinkedHashMap<>();
+        for (JsonNode n : notifications) {
+            bySub.computeIfAbsent(subAccount(n), k -> new ArrayList<>()).add(n);
+        }
+        return bySub;
+    }
+
+    static String subAccount(JsonNode n) {
+        JsonNode iso = n.get("isolatedInstrument");
+        return n.get("accountId").asText() + (iso == null || iso.isNull() ? "" : ":" + iso.asText());
+    }
+
+    static double ratio(JsonNode n) {
+        JsonNode r = n.get("collateralRatio");
+        return r == null || r.isNull() ? Double.NaN : r.asDouble();
+    }
+
+    static String ratio4(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : "—";
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? "—" : esc(v.asText());
+    }
+
+    private static String number(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? "—" : String.format(Locale.ROOT, "%.4f", v.asDouble());
+    }
+
+    private static String trimZeros(String decimal) {
+        try {
+            return new BigDecimal(decimal).stripTrailingZeros().toPlainString();
+        } catch (NumberFormatException e) {
+            return decimal;
+        }
+    }
+
+    private static String plain(double v) {
+        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
+
+    private static String anchor(String subAccount) {
+        return "sub-" + esc(subAccount);
+    }
+
+    private static double niceStep(double rough) {
+        if (!(rough > 0) || !Double.isFinite(rough)) {
+            return 1;
+        }
+        double mag = Math.pow(10, Math.floor(Math.log10(rough)));
+        double r = rough / mag;
+        return (r <= 1 ? 1 : r <= 2 ? 2 : r <= 2.5 ? 2.5 : r <= 5 ? 5 : 10) * mag;
+    }
+
+    private static String tick(double v, double step) {
+        int decimals = 6;
+        for (int d = 0; d <= 6; d++) {
+            double scaled = step * Math.pow(10, d);
+            if (Math.abs(scaled - Math.rint(scaled)) < 1e-6 * Math.max(1, scaled)) {
+                decimals = d;
+                break;
+            }
+        }
+        return String.format(Locale.ROOT, "%." + decimals + "f", v == 0 ? 0.0 : v); // no "-0"
+    }
+
+    private static double clamp(double v, double lo, double hi) {
+        return Math.max(lo, Math.min(hi, v));
     }
 
     private static double x(Instant t, Instant start, double span) {
@@ -189,7 +558,11 @@ public final class ReportWriter {
     }
 
     private static String fmt(double v) {
-        return Math.abs(v) >= 1000 ? String.format("%.0f", v) : String.format("%.2f", v);
+        return Math.abs(v) >= 1000 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String f(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
     }
 
     private static String esc(String s) {

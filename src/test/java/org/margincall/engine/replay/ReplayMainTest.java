@@ -1,0 +1,112 @@
+package org.margincall.engine.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The run command's surface, in process (no stand-ins: --in-process): help, typed errors and
+ * their exit codes, the short summary, and outputs that are the same bytes on every run.
+ */
+class ReplayMainTest {
+    static final Path GOLDEN = Path.of(System.getProperty("golden.scenario", "../shared/golden/scenario-crash.json"))
+            .toAbsolutePath().normalize();
+
+    record Outcome(int code, String out, String err) {
+    }
+
+    static Outcome run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = ReplayMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), false);
+        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void helpListsTheOptionsOutputsAndExitCodes() {
+        Outcome r = run("--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("Usage: run-scenario.sh", "--speed=N|max", "--accounts=N", "--in-process",
+                "notifications.jsonl", "summary.txt", "report.html", "Exit codes:");
+        assertThat(r.out()).containsPattern("(?m)^ +0 +done").containsPattern("(?m)^ +1 +the run failed")
+                .containsPattern("(?m)^ +2 +bad input").containsPattern("(?m)^ +130 +interrupted");
+        assertThat(r.out()).as("no colour codes when not a terminal").doesNotContain("\u001b[");
+        assertThat(run("-h").out()).isEqualTo(r.out());
+    }
+
+    @Test
+    void aBadOptionIsBadInputNamedOnStderr() {
+        Outcome unknown = run("--spede", "3");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("Unknown option: '--spede'", "--help");
+        assertThat(unknown.out()).isEmpty();
+
+        Outcome speed = run("--speed", "fast");
+        assertThat(speed.code()).isEqualTo(2);
+        assertThat(speed.err()).contains("--speed", "'fast' is neither a positive number nor max");
+        assertThat(run("--speed", "0").code()).isEqualTo(2);
+        assertThat(run("--accounts", "-1").code()).isEqualTo(2);
+        assertThat(run("a.json", "out", "extra").code()).isEqualTo(2);
+    }
+
+    @Test
+    void aScenarioThatDoesNotParseIsBadInputAndNothingIsWritten(@TempDir Path tmp) throws IOException {
+        Path broken = tmp.resolve("broken.json");
+        Files.writeString(broken, Files.readString(GOLDEN).replaceFirst("\"venue\": \\{", "\"venue\": {,"));
+        Path out = tmp.resolve("out");
+        Outcome r = run(broken.toString(), out.toString(), "--in-process");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("bad scenario " + broken, "is not valid JSON (line 2)");
+        assertThat(out).doesNotExist();
+
+        Path typo = tmp.resolve("typo.json");
+        Files.writeString(typo, Files.readString(GOLDEN).replace("\"markPrice\"", "\"markPrise\""));
+        Outcome t = run(typo.toString(), out.toString(), "--in-process");
+        assertThat(t.code()).isEqualTo(2);
+        assertThat(t.err()).contains("bad scenario " + typo, "events[0]");
+        assertThat(out).doesNotExist();
+
+        Outcome missing = run(tmp.resolve("missing.json").toString(), out.toString(), "--in-process");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("is not a readable file");
+    }
+
+    @Test
+    void anInProcessRunWritesTheSameBytesEveryTimeWhateverTheLocale(@TempDir Path tmp) throws IOException {
+        Outcome first = run(GOLDEN.toString(), tmp.resolve("a").toString(), "--in-process");
+        assertThat(first.code()).as(first.err()).isZero();
+        Locale before = Locale.getDefault();
+        Outcome second;
+        try {
+            Locale.setDefault(Locale.GERMANY); // decimal commas must not reach the files
+            second = run(GOLDEN.toString(), tmp.resolve("b").toString(), "--in-process");
+        } finally {
+            Locale.setDefault(before);
+        }
+        assertThat(second.code()).as(second.err()).isZero();
+        for (String f : new String[]{"notifications.jsonl", "report.html"}) {
+            assertThat(Files.readAllBytes(tmp.resolve("b").resolve(f))).as(f)
+                    .isEqualTo(Files.readAllBytes(tmp.resolve("a").resolve(f)));
+        }
+        assertThat(Files.readAllLines(tmp.resolve("a/notifications.jsonl"))).hasSize(111);
+
+        // The short summary: a few lines, the counts, the wall time, where the files are.
+        assertThat(first.out().lines().count()).isBetween(4L, 8L);
+        assertThat(first.out()).contains("111 notifications", "notices:", "LIQUIDATION_HANDOFF 32",
+                "(sub-)accounts by final level:", "wall time", tmp.resolve("a/report.html").toString());
+        assertThat(first.out()).doesNotContain("events/s");
+        // The full summary has every (sub-)account; the wall time lives there, never in the report.
+        String summary = Files.readString(tmp.resolve("a/summary.txt"));
+        assertThat(summary).contains("wall time", "worst first", "h17", "c0: HEALTHY -> WARNING");
+        assertThat(Files.readString(tmp.resolve("a/report.html"))).doesNotContain("wall");
+    }
+}
