@@ -62,6 +62,17 @@ class WickGuardTest {
     }
 
     @Test
+    void theIndexDecisionIsExactAtTheLargestDecimalsTheInputAllows() {
+        // 18 + 18 digits (the input limit): mark − index = 29100000000000000.000000000000000001,
+        // |mark/index − 1| = 0.03 + 1e-18/9.7e17 = 0.03 + 1.03…e-36 > 0.03 → suspect. A quotient rounded
+        // to 34 significant digits would be exactly 0.03 and miss it.
+        assertThat(desk().accept("BTC-USD", "999100000000000000.000000000000000001", "970000000000000000", t(0))
+                .suspect()).isTrue();
+        // and exactly on the bound: 999100000000000000 / 970000000000000000 − 1 = 0.03 → not suspect
+        assertThat(desk().accept("BTC-USD", "999100000000000000", "970000000000000000", t(0)).suspect()).isFalse();
+    }
+
+    @Test
     void moveJustAboveMaxTickMoveIsSuspect() {
         Desk d = desk();
         d.store("BTC-USD", "100", null, t(0));
