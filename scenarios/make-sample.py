@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes scenarios/sample-crash.json: a BTC crash in two legs with flat hours between, calibrated
-so each account tells one story (see the table at the bottom). Exact decimals throughout."""
+so each account tells one story (see the table at the bottom). Exact decimals throughout.
+Also writes scenarios/wick.json and scenarios/protection.json (see protection() below)."""
 import json
 from decimal import Decimal as D, ROUND_HALF_UP, ROUND_CEILING
 
@@ -135,4 +136,109 @@ for n, ratio in enumerate(["1.55", "1.7", "1.9", "2.2", "3.0", "5.0"]):
 wick = dict(doc, accounts=wick_accounts, events=wick_events)
 with open(__file__.replace("make-sample.py", "wick.json"), "w") as f:
     json.dump(wick, f, indent=1)
+    f.write("\n")
+
+
+def protection():
+    """scenarios/protection.json: the three trader protections (SPEC §3.5 wick guard, §3.6 deposits in flight,
+    §4 liquidation risk) on a quiet market. Three instruments tick every 20 s with a small, mean-reverting noise,
+    so every notice after the first 8 minutes carries the one-hour liquidation probability (>= 20 returns). Stories:
+      wick       BTC long: one tick 8 % down (no index; |move| > maxTickMove: suspect) would liquidate it; held at
+                 CRITICAL (FINAL_NOTICE, priceSuspect), the price comes back on the next tick: cured.
+      index      ETH long: the mark prints 4 % under the index (|mark/index - 1| > maxMarkIndexDeviation: suspect,
+                 although a 4 % move alone is below maxTickMove); held, then back in line with the index: cured.
+      watch      SOL long: a slow 1.3 % slide (150 -> 148 over minutes 8-12) takes it to a warning; the notice
+                 tells the odds of touching its liquidation price within the hour (31 %, worked out in the README).
+      dep-saved  SOL long: the slide opens a call; a wire in flight covers it, so the grace step is postponed to
+                 its expectedBy; it is credited (settles) after the moment it would have been handed off: cured.
+      dep-lost   the same call and wire, which never arrives: postponed, expires, then the clock runs as usual.
+    Reminders every 480 s show the postponed deadline. Existing samples above are written unchanged."""
+    tiers = {"BTC-USD": BTC_TIERS, "ETH-USD": ETH_TIERS, "SOL-USD": [("0", "500000", "0.03"), ("500000", None, "0.05")]}
+    start = 10 * 3600  # 10:00:00
+
+    def at(seconds):
+        s = start + seconds
+        return f"2026-06-15T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}Z"
+
+    def mm_of(inst, notional):
+        cum, prev = D(0), D(0)
+        for k, (floor, cap, rate) in enumerate(tiers[inst]):
+            floor, rate = D(floor), D(rate)
+            if k:
+                cum += floor * (rate - prev)
+            prev = rate
+            if cap is None or notional < D(cap):
+                return notional * rate - cum
+        raise ValueError("notional past the last cap")
+
+    def usdt_for(ratio, inst, size, entry, mark):
+        """Quote collateral that puts a one-position cross account at `ratio` at `mark`."""
+        size, entry, mark = D(size), D(entry), D(mark)
+        return (D(ratio) * mm_of(inst, abs(size) * mark) - size * (mark - entry)).quantize(D("0.01"), ROUND_CEILING)
+
+    # mean-reverting noise, basis points around the instrument's level (cycled; rms step about 8 bp)
+    noise = [0, 6, -3, 8, 2, -5, 4, -7, 1, -2, 7, -4, 3, -6, 5, -1]
+    end = 36 * 60
+    ticks = range(0, end + 1, 20)
+
+    def level(base, k, slide=None):
+        b = D(base)
+        if slide is not None:
+            t0, t1, to = slide
+            t = ticks[k]
+            b = b + (D(to) - b) * min(max(D(t - t0) / D(t1 - t0), D(0)), D(1))
+        return b * (1 + D(noise[k % len(noise)]) / 10000)
+
+    btc = {t: level("60000", k).quantize(D("0.1"), ROUND_HALF_UP) for k, t in enumerate(ticks)}
+    btc[12 * 60] = (btc[12 * 60 - 20] * D("0.92")).quantize(D("0.1"), ROUND_HALF_UP)   # the wick: one tick, -8 %
+    eth_index = {t: level("3000", k).quantize(D("0.01"), ROUND_HALF_UP) for k, t in enumerate(ticks)}
+    eth = {t: (eth_index[t] * (1 + D(noise[(k + 5) % len(noise)]) / 50000)).quantize(D("0.01"), ROUND_HALF_UP)
+           for k, t in enumerate(ticks)}   # the mark within 2 bp of the index
+    eth[14 * 60] = (eth_index[14 * 60] * D("0.96")).quantize(D("0.01"), ROUND_HALF_UP)  # 4 % under the index
+    sol = {t: level("150", k, slide=(8 * 60, 12 * 60, "148")).quantize(D("0.001"), ROUND_HALF_UP)
+           for k, t in enumerate(ticks)}
+
+    accounts = [
+        {"accountId": "wick", "collateral": {"USDT": str(usdt_for("4", "BTC-USD", "1", "60000", "60000"))},
+         "positions": [{"instrument": "BTC-USD", "size": "1", "entryPrice": "60000"}]},
+        {"accountId": "index", "collateral": {"USDT": str(usdt_for("3", "ETH-USD", "10", "3000", "3000"))},
+         "positions": [{"instrument": "ETH-USD", "size": "10", "entryPrice": "3000"}]},
+        {"accountId": "watch", "collateral": {"USDT": str(usdt_for("1.82", "SOL-USD", "200", "150", "150"))},
+         "positions": [{"instrument": "SOL-USD", "size": "200", "entryPrice": "150"}]},
+    ]
+    for aid in ("dep-saved", "dep-lost"):
+        accounts.append({"accountId": aid, "collateral": {"USDT": str(usdt_for("1.6", "SOL-USD", "200", "150", "150"))},
+                         "positions": [{"instrument": "SOL-USD", "size": "200", "entryPrice": "150"}]})
+
+    events = []
+    for k, t in enumerate(ticks):
+        events.append({"at": at(t), "type": "PRICE", "instrument": "BTC-USD", "markPrice": str(btc[t]), "sequence": k + 1})
+        events.append({"at": at(t + 5), "type": "PRICE", "instrument": "ETH-USD", "markPrice": str(eth[t]),
+                       "indexPrice": str(eth_index[t]), "sequence": k + 1})
+        events.append({"at": at(t + 10), "type": "PRICE", "instrument": "SOL-USD", "markPrice": str(sol[t]), "sequence": k + 1})
+    # the SOL tick at which the slide opens the two calls: the first with R < marginCall
+    dep = accounts[-1]
+    q, e, c = D("200"), D("150"), D(dep["collateral"]["USDT"])
+    call = next(t for t in ticks if (c + q * (sol[t] - e)) / mm_of("SOL-USD", q * sol[t]) < D("1.2")) + 10
+    events += [
+        {"at": at(call + 120), "type": "PENDING_DEPOSIT", "accountId": "dep-saved", "asset": "USDT", "amount": "500",
+         "reference": "wire-7781", "expectedBy": at(call + 1200)},
+        {"at": at(call + 120), "type": "PENDING_DEPOSIT", "accountId": "dep-lost", "asset": "USDT", "amount": "500",
+         "reference": "wire-7782", "expectedBy": at(call + 1080)},
+        {"at": at(call + 1020), "type": "DEPOSIT", "accountId": "dep-saved", "asset": "USDT", "amount": "500",
+         "settles": "wire-7781"},
+    ]
+    events.sort(key=lambda e: e["at"])
+    venue = {"id": "demo-protect", "thresholds": {"warning": "1.5", "marginCall": "1.2", "critical": "1.05", "liquidation": "1.0"},
+             "hysteresis": "0.02", "gracePeriodSeconds": 600, "finalNoticeSeconds": 300, "reminderSeconds": 480,
+             "wickGuard": {"maxTickMove": "0.05", "maxMarkIndexDeviation": "0.03", "windowSeconds": 60, "holdSeconds": 30},
+             "maxPendingCreditSeconds": 1200, "volatilityHalfLifeSeconds": 1800}
+    return {"venue": venue,
+            "instruments": [{"symbol": s, "tiers": [{"floor": f, "cap": c, "mmr": r} for f, c, r in t]} for s, t in tiers.items()],
+            "collateralAssets": [{"asset": "USDT", "haircut": "0"}],
+            "accounts": accounts, "events": events}
+
+
+with open(__file__.replace("make-sample.py", "protection.json"), "w") as f:
+    json.dump(protection(), f, indent=1)
     f.write("\n")

@@ -1,7 +1,6 @@
 package org.margincall.engine.domain;
 
 import java.math.BigDecimal;
-import java.math.MathContext;
 import java.time.Instant;
 
 /**
@@ -42,17 +41,20 @@ public record WickGuard(BigDecimal maxTickMove, BigDecimal maxMarkIndexDeviation
      */
     public boolean isSuspect(BigDecimal mark, BigDecimal index, BigDecimal previous, Instant previousAt, Instant at) {
         if (index != null) {
-            return deviation(mark, index).compareTo(maxMarkIndexDeviation) > 0;
+            return deviatesMoreThan(mark, index, maxMarkIndexDeviation);
         }
         if (previous == null || previousAt == null || previousAt.isBefore(at.minusSeconds(windowSeconds))) {
             return false;
         }
-        return deviation(mark, previous).compareTo(maxTickMove) > 0;
+        return deviatesMoreThan(mark, previous, maxTickMove);
     }
 
-    /** {@code |a/b − 1|}, exact enough for a comparison with a decimal bound (34 significant digits). */
-    private static BigDecimal deviation(BigDecimal a, BigDecimal b) {
-        return a.subtract(b).abs().divide(b, MathContext.DECIMAL128);
+    /**
+     * {@code |a/b − 1| > bound}, decided exactly as {@code |a − b| > bound · b} (b > 0): no quotient is
+     * rounded, so a deviation above the bound by less than a 34-digit rounding step still counts.
+     */
+    private static boolean deviatesMoreThan(BigDecimal a, BigDecimal b, BigDecimal bound) {
+        return a.subtract(b).abs().compareTo(bound.multiply(b)) > 0;
     }
 
     /** Whether a suspect mark stamped {@code markAt} still holds an evaluation at {@code t} (after {@code t − hold}). */
