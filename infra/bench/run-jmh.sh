@@ -4,7 +4,7 @@
 # Usage: infra/bench/run-jmh.sh [extra JMH args, e.g. -p accounts=100000 -wi 1 -i 2]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mvn -B -q -Pbench -DskipTests test-compile dependency:build-classpath \
+./mvnw -B -q -Pbench -DskipTests test-compile dependency:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 out=target/jmh-result.json
 java -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" org.openjdk.jmh.Main \

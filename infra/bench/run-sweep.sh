@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash infra/local/install.sh
-mvn -B -q -Pbench -DskipTests test-compile dependency:build-classpath \
+./mvnw -B -q -Pbench -DskipTests test-compile dependency:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 exec java -Xmx4g -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" \
     org.margincall.engine.bench.SweepBenchmark "${1:-10000}" "${2:-3}"

@@ -25,7 +25,7 @@ else
        || [ -n "$(find src/main src/local pom.xml -newer target/tooling.classpath -print -quit)" ]; then
       echo "building (first run or sources changed)..." >&2
       # (Maven writes colour resets even in batch mode: stripped, they are noise in a log)
-      mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+      ./mvnw -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
           -Dmdep.outputFile=target/tooling.classpath 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' >&2
       touch target/tooling.classpath
     fi

@@ -25,7 +25,7 @@ bash infra/local/install.sh
 if [ ! -f target/test-classes/org/margincall/engine/local/Serve.class ] || [ ! -f target/tooling.classpath ] \
    || [ -n "$(find src/main src/local pom.xml -newer target/tooling.classpath -print -quit)" ]; then
   echo "building (first run or sources changed)..." >&2
-  mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  ./mvnw -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
       -Dmdep.outputFile=target/tooling.classpath >&2
   touch target/tooling.classpath
 fi
