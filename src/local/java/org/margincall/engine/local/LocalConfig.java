@@ -45,6 +45,21 @@ public record LocalConfig(String venueId, String table, String notificationsTopi
     }
 
     @Override
+    public int evaluationThreads() {
+        return 16;
+    }
+
+    @Override
+    public int chunkSize() {
+        return 500;
+    }
+
+    @Override
+    public Optional<String> workerQueueUrl() {
+        return Optional.empty();
+    }
+
+    @Override
     public Optional<String> sfnEndpointOverride() {
         return Optional.empty();
     }

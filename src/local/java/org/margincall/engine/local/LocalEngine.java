@@ -13,6 +13,7 @@ import org.margincall.engine.adapter.sns.OperationsAlerts;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.service.Delivery;
 import org.margincall.engine.service.MarginService;
+import org.margincall.engine.service.Parallel;
 import org.margincall.engine.service.StaleFeedWatch;
 import org.margincall.engine.service.TransitionCommitter;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -33,11 +34,12 @@ public record LocalEngine(VenueStore venues, DynamoDbAccountItems accounts, Dyna
         DynamoDbAccountItems accounts = new DynamoDbAccountItems(ddb, config);
         DynamoDbHoldingsIndex holdings = new DynamoDbHoldingsIndex(ddb, config);
         EngineMetrics metrics = new EngineMetrics();
+        Parallel parallel = new Parallel(config);
         Delivery delivery = new Delivery(new DynamoDbOutboxClaims(ddb, config), new NotificationPublisher(sns, config),
-                new LiquidationRequests(events, config), new EscalationStarter(sfn, config), metrics, config, clock);
+                new LiquidationRequests(events, config), new EscalationStarter(sfn, config), parallel, metrics, config, clock);
         TransitionCommitter committer = new TransitionCommitter(accounts, venues, delivery, metrics, clock);
         MarginService service = new MarginService(venues, accounts, holdings, committer, delivery,
-                new StaleFeedWatch(venues, new OperationsAlerts(sns, config), metrics), metrics, config, clock);
+                new StaleFeedWatch(venues, new OperationsAlerts(sns, config), metrics), parallel, metrics, config, clock);
         return new LocalEngine(venues, accounts, holdings, metrics, service);
     }
 }

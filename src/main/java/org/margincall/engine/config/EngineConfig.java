@@ -50,6 +50,23 @@ public interface EngineConfig {
     long outboxClaimSeconds();
 
     /** Endpoint overrides for the clients without a Quarkus extension (local stand-ins only). */
+    /**
+     * Accounts one invocation evaluates and commits at once (SPEC §10); I/O-bound work, so more
+     * than the Lambda's cores.
+     */
+    @WithDefault("16")
+    int evaluationThreads();
+
+    /**
+     * Crossed accounts one price event handles itself; more are split into chunks of this size on
+     * the worker queue (SPEC §10).
+     */
+    @WithDefault("500")
+    int chunkSize();
+
+    /** The worker queue's URL (SPEC §10 fan-out); absent: every crossed account is handled in the price event. */
+    Optional<String> workerQueueUrl();
+
     Optional<String> sfnEndpointOverride();
 
     Optional<String> eventbridgeEndpointOverride();

@@ -33,6 +33,7 @@ public class Delivery {
     private final NotificationSink notifications;
     private final LiquidationSink liquidations;
     private final EscalationScheduler escalations;
+    private final Parallel parallel;
     private final Metrics metrics;
     private final EngineConfig config;
     private final Clock clock;
@@ -41,7 +42,8 @@ public class Delivery {
     private final AtomicLong claimants = new AtomicLong();
 
     public Delivery(OutboxClaims claims, NotificationSink notifications, LiquidationSink liquidations,
-                    EscalationScheduler escalations, Metrics metrics, EngineConfig config, Clock clock) {
+                    EscalationScheduler escalations, Parallel parallel, Metrics metrics, EngineConfig config, Clock clock) {
+        this.parallel = parallel;
         this.claims = claims;
         this.notifications = notifications;
         this.liquidations = liquidations;
@@ -57,31 +59,72 @@ public class Delivery {
     }
 
     /**
-     * Delivers entries this writer holds claims on, and escalation starts.
+     * What one account's commit owes, claimed by the writer that committed it.
+     *
+     * @param outbox notifications and liquidation requests, in send order
+     * @param starts escalations to start
+     */
+    record Owed(String accountId, List<OutboxEntry> outbox, List<PendingEscalation> starts) {
+        boolean isEmpty() {
+            return outbox.isEmpty() && starts.isEmpty();
+        }
+    }
+
+    /** Delivers what one account owes; see {@link #deliver(String, List)}. */
+    int deliver(String venueId, String accountId, List<OutboxEntry> outbox, List<PendingEscalation> starts) {
+        return deliver(venueId, List.of(new Owed(accountId, outbox, starts)));
+    }
+
+    /**
+     * Delivers what many accounts owe together (SPEC §10): their notifications share PublishBatch
+     * calls (each account's in order), their liquidation requests share PutEvents calls, their
+     * escalations start concurrently. Each entry's outcome is its own: an accepted one leaves its
+     * account's outbox, a refused one has its claim released for the sweep; a start that failed
+     * (throttled, say) stays pending for the sweep — deadlines are absolute, so a late start still
+     * fires on time.
      *
      * @return how many notifications SNS accepted
      */
-    int deliver(String venueId, String accountId, List<OutboxEntry> outbox, List<PendingEscalation> starts) {
-        int published = 0;
-        if (!outbox.isEmpty()) {
-            List<OutboxEntry> sns = outbox.stream().filter(o -> o.channel() == Channel.SNS).toList();
-            List<OutboxEntry> events = outbox.stream().filter(o -> o.channel() == Channel.EVENTS).toList();
-            Set<String> accepted = new HashSet<>(notifications.publish(venueId, sns));
-            published = accepted.size();
-            accepted.addAll(liquidations.put(events));
-            List<String> failed = new ArrayList<>();
-            for (OutboxEntry e : outbox) {
-                if (!accepted.contains(e.id())) {
-                    failed.add(e.id());
-                }
-            }
-            claims.removeOutbox(venueId, accountId, new ArrayList<>(accepted));
-            claims.release(venueId, accountId, failed);
-            metrics.count(Metrics.NOTIFICATIONS_PUBLISHED, published);
-            metrics.count(Metrics.PUBLISH_FAILURES, failed.size());
+    int deliver(String venueId, List<Owed> owed) {
+        List<Owed> work = owed.stream().filter(o -> o != null && !o.isEmpty()).toList();
+        if (work.isEmpty()) {
+            return 0;
         }
+        List<OutboxEntry> sns = new ArrayList<>();
+        List<OutboxEntry> events = new ArrayList<>();
+        for (Owed o : work) {
+            for (OutboxEntry e : o.outbox()) {
+                (e.channel() == Channel.SNS ? sns : events).add(e);
+            }
+        }
+        Set<String> accepted = new HashSet<>(notifications.publish(venueId, sns));
+        int published = accepted.size();
+        accepted.addAll(liquidations.put(events));
+        metrics.count(Metrics.NOTIFICATIONS_PUBLISHED, published);
+        metrics.count(Metrics.PUBLISH_FAILURES, sns.size() + events.size() - accepted.size());
+        List<Owed> claimsToSettle = work.stream().filter(o -> !o.outbox().isEmpty()).toList();
+        parallel.each(claimsToSettle, o -> {
+            List<String> done = new ArrayList<>();
+            List<String> failed = new ArrayList<>();
+            for (OutboxEntry e : o.outbox()) {
+                (accepted.contains(e.id()) ? done : failed).add(e.id());
+            }
+            claims.removeOutbox(venueId, o.accountId(), done);
+            claims.release(venueId, o.accountId(), failed);
+            return null;
+        });
+        List<Owed> withStarts = work.stream().filter(o -> !o.starts().isEmpty()).toList();
+        for (Parallel.Attempt<Owed, List<String>> a : parallel.each(withStarts, o -> start(venueId, o))) {
+            if (a.error() != null) {
+                LOG.errorf(a.error(), "escalation starts of account %s left for the sweep", a.item().accountId());
+            }
+        }
+        return published;
+    }
+
+    private List<String> start(String venueId, Owed o) {
         List<String> started = new ArrayList<>();
-        for (PendingEscalation p : starts) {
+        for (PendingEscalation p : o.starts()) {
             MDC.put("callId", p.callId());
             try {
                 if (escalations.start(p)) {
@@ -94,8 +137,8 @@ public class Delivery {
             }
         }
         metrics.count(Metrics.ESCALATIONS_STARTED, started.size());
-        claims.removeEscalations(venueId, accountId, started);
-        return published;
+        claims.removeEscalations(venueId, o.accountId(), started);
+        return started;
     }
 
     /**
@@ -105,26 +148,26 @@ public class Delivery {
      * @return how many notifications SNS accepted
      */
     int flush(String venueId, List<StoredAccount> owing) {
-        int published = 0;
+        List<Owed> mine = new ArrayList<>();
         for (StoredAccount a : owing) {
             String accountId = a.account().accountId();
             try {
                 String claimant = claimant();
                 long now = clock.millis();
                 long staleBefore = now - config.outboxClaimSeconds() * 1000;
-                List<OutboxEntry> mine = new ArrayList<>();
+                List<OutboxEntry> claimed = new ArrayList<>();
                 for (OutboxEntry e : a.outbox()) {
                     if (claims.claim(venueId, accountId, e.id(), claimant, now, staleBefore)) {
-                        mine.add(e);
+                        claimed.add(e);
                     }
                 }
-                published += deliver(venueId, accountId, mine, a.escalations());
+                mine.add(new Owed(accountId, claimed, a.escalations()));
             } catch (RuntimeException e) {
                 // what one account owes stays in its outbox; the others are still delivered
                 metrics.count(Metrics.ACCOUNT_FAILURES);
-                LOG.errorf(e, "delivering what account %s owes failed; the next sweep retries", accountId);
+                LOG.errorf(e, "claiming what account %s owes failed; the next sweep retries", accountId);
             }
         }
-        return published;
+        return deliver(venueId, mine);
     }
 }

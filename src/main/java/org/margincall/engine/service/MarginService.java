@@ -49,13 +49,15 @@ public class MarginService {
     private final TransitionCommitter committer;
     private final Delivery delivery;
     private final StaleFeedWatch staleFeeds;
+    private final Parallel parallel;
     private final Metrics metrics;
     private final EngineConfig config;
     private final Clock clock;
 
     public MarginService(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings,
-                         TransitionCommitter committer, Delivery delivery, StaleFeedWatch staleFeeds, Metrics metrics,
-                         EngineConfig config, Clock clock) {
+                         TransitionCommitter committer, Delivery delivery, StaleFeedWatch staleFeeds, Parallel parallel,
+                         Metrics metrics, EngineConfig config, Clock clock) {
+        this.parallel = parallel;
         this.venues = venues;
         this.accounts = accounts;
         this.holdings = holdings;
@@ -148,6 +150,42 @@ public class MarginService {
         }
     }
 
+    /**
+     * Decides and commits many accounts concurrently (a bounded pool), then delivers what they owe
+     * together; one account's failure stops none of the others.
+     *
+     * @throws IncompleteWorkException after all others are done, when some accounts failed
+     */
+    private Tally decideAndDeliver(String venueId, List<StoredAccount> batch,
+                                   java.util.function.Function<StoredAccount, Committed> decide, String what) {
+        Tally t = new Tally();
+        List<String> failed = new ArrayList<>();
+        RuntimeException first = null;
+        List<Delivery.Owed> owed = new ArrayList<>();
+        for (Parallel.Attempt<StoredAccount, Committed> a : parallel.each(batch, decide)) {
+            if (a.error() != null) {
+                failed.add(a.item().account().accountId());
+                first = first == null ? a.error() : first;
+                continue;
+            }
+            t.add(a.value());
+            owed.add(a.value().owed());
+        }
+        delivery.deliver(venueId, owed);
+        if (first != null) {
+            metrics.count(Metrics.ACCOUNT_FAILURES, failed.size());
+            throw new IncompleteWorkException(what, failed, first);
+        }
+        return t;
+    }
+
+    /** Commits one account's plan and delivers what it owes. */
+    private Committed decideOne(String venueId, VenueSnapshot snap, StoredAccount a, TransitionCommitter.Planner planner) {
+        Committed c = committer.commit(snap, a, planner);
+        delivery.deliver(venueId, java.util.Collections.singletonList(c.owed()));
+        return c;
+    }
+
     // ---- price events (SPEC §5.1) ----
 
     /**
@@ -197,24 +235,11 @@ public class MarginService {
         metrics.count(redelivered ? Metrics.EVENTS_DUPLICATE : Metrics.EVENTS_ACCEPTED);
         Trigger trigger = Trigger.price(p.instrument(), p.markPrice(), p.timestamp(), p.sequence());
         AccountTransition.Rule rule = new AccountTransition.Evaluate(p.timestamp());
-        Tally t = new Tally();
         VenueSnapshot stored = snap;
-        List<String> failed = new ArrayList<>();
-        RuntimeException first = null;
-        for (StoredAccount a : accounts.getAll(venueId, holdings.holders(venueId, p.instrument()))) {
-            try {
-                t.add(committer.commit(stored, a, current ->
-                        Optional.of(Plan.evaluate(current.account(), sub -> sub.exposedTo(slot), rule, trigger))));
-            } catch (RuntimeException e) {
-                // one account's failure must not keep the others waiting for the sweep
-                failed.add(a.account().accountId());
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw new IncompleteWorkException("price event " + p.instrument() + "@" + Timestamps.format(p.timestamp())
-                    + "#" + p.sequence(), failed, first);
-        }
+        List<StoredAccount> crossed = accounts.getAll(venueId, holdings.holders(venueId, p.instrument()));
+        Tally t = decideAndDeliver(venueId, crossed, a -> committer.commit(stored, a, current ->
+                Optional.of(Plan.evaluate(current.account(), sub -> sub.exposedTo(slot), rule, trigger))),
+                "price event " + p.instrument() + "@" + Timestamps.format(p.timestamp()) + "#" + p.sequence());
         Outcome done = t.accepted();
         return redelivered ? new Outcome(Outcome.Status.DUPLICATE, "delivered again: finished what an earlier delivery "
                 + "left undone", done.accountsEvaluated(), done.transitions(), done.notifications()) : done;
@@ -230,7 +255,7 @@ public class MarginService {
         StoredAccount a = accounts.get(venueId, accountId).orElseThrow(() ->
                 new InvalidInputException("accountId", accountId, "is not an account of venue " + venueId));
         Tally t = new Tally();
-        t.add(committer.commit(snap, a, current ->
+        t.add(decideOne(venueId, snap, a, current ->
                 Optional.of(Plan.evaluate(current.account(), sub -> true, new AccountTransition.Evaluate(at), trigger))));
         return t.accepted();
     }
@@ -277,7 +302,7 @@ public class MarginService {
                 "account " + change.accountId() + " vanished right after it was created"));
         Trigger trigger = Trigger.account(change.eventId(), change.timestamp());
         AccountTransition.Rule rule = new AccountTransition.Evaluate(change.timestamp());
-        Committed c = committer.commit(snap, first, current -> {
+        Committed c = decideOne(venueId, snap, first, current -> {
             if (change.sequence() <= current.lastEventSequence()) {
                 return Optional.empty();
             }
@@ -355,7 +380,7 @@ public class MarginService {
         }
         Trigger trigger = Trigger.clock(callId, step.name(), at);
         AccountTransition.Rule rule = new AccountTransition.Recheck(callId, step, at);
-        Committed c = committer.commit(snap, a.get(), current ->
+        Committed c = decideOne(venueId, snap, a.get(), current ->
                 Optional.of(Plan.evaluate(current.account(), sub -> sub.id().equals(subAccountId), rule, trigger)));
         AccountTransition.Result r = c.result();
         return new RecheckOutcome(r.continueEscalation(), r.recheckLevel(), c.notifications(), r.waitUntil(), r.nextStepAt());
@@ -386,16 +411,20 @@ public class MarginService {
                             .add(a.account().accountId());
                 }
             }
+            List<Delivery.Owed> owed = new ArrayList<>();
             for (StoredAccount a : SweepScreen.due(snap, page, now)) {
                 try {
-                    t.add(committer.commit(snap, a, current ->
-                            Optional.of(Plan.evaluate(current.account(), sub -> true, rule, trigger))));
+                    Committed c = committer.commit(snap, a, current ->
+                            Optional.of(Plan.evaluate(current.account(), sub -> true, rule, trigger)));
+                    t.add(c);
+                    owed.add(c.owed());
                 } catch (RuntimeException e) {
                     // one account must not poison the venue's sweep: the next one retries it
                     metrics.count(Metrics.ACCOUNT_FAILURES);
                     LOG.errorf(e, "sweep could not decide account %s; the next sweep retries", a.account().accountId());
                 }
             }
+            delivery.deliver(venueId, owed);
         });
         repairHoldings(venueId, exposed);
         // What the scan saw still owed (decisions above deliver their own at once); re-read for claims.

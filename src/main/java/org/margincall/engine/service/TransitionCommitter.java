@@ -35,7 +35,7 @@ import org.margincall.engine.service.port.StoredAccount.PendingEscalation;
 /**
  * The one commit shape every use case shares: plan against the account as stored, run the
  * domain's {@link AccountTransition}, write states and what they owe (outbox, escalation starts) in
- * one conditional write, and deliver. When another writer committed first, it re-reads and
+ * one conditional write. When another writer committed first, it re-reads and
  * re-decides against a fresh venue snapshot too, so a lost race never sends twice (SPEC §3.3: ids
  * are deterministic) and never decides on marks older than the winner's (SPEC §9).
  */
@@ -85,14 +85,17 @@ public class TransitionCommitter {
      *
      * @param plan the plan that was committed (or found nothing to write), null when the planner declined
      * @param result the transition of that plan, null when the planner declined
-     * @param notifications notifications committed (and handed to delivery)
+     * @param notifications notifications committed
+     * @param owed what the commit owes the world, claimed by this writer: for {@link Delivery#deliver}
      */
-    record Committed(Plan plan, AccountTransition.Result result, int evaluated, int transitions, int notifications) {
-        static final Committed DECLINED = new Committed(null, null, 0, 0, 0);
+    record Committed(Plan plan, AccountTransition.Result result, int evaluated, int transitions, int notifications,
+                     Delivery.Owed owed) {
+        static final Committed DECLINED = new Committed(null, null, 0, 0, 0, null);
     }
 
     /**
-     * Decides and commits one account, retrying on version conflicts.
+     * Decides and commits one account, retrying on version conflicts. Delivery is the caller's:
+     * it hands {@link Committed#owed()} of one or many accounts to {@link Delivery#deliver}.
      *
      * @throws IllegalStateException when the account vanished or kept changing for {@value #MAX_ATTEMPTS} attempts
      */
@@ -118,7 +121,7 @@ public class TransitionCommitter {
                 metrics.count(Metrics.HELD_HANDOFFS, r.heldHandoffs());
                 metrics.millis(Metrics.EVALUATION_LATENCY, (System.nanoTime() - started) / 1e6);
                 if (r.isEmpty() && plan.changed() == null) {
-                    return new Committed(plan, r, r.evaluated(), 0, 0);
+                    return new Committed(plan, r, r.evaluated(), 0, 0, null);
                 }
                 String claimant = delivery.claimant();
                 List<OutboxEntry> outbox = outbox(current, r.notifications(), claimant);
@@ -134,8 +137,8 @@ public class TransitionCommitter {
                     for (Map.Entry<String, MarginState> e : r.changed().entrySet()) {
                         LOG.infof("level of %s now %s (call %s)", e.getKey(), e.getValue().level(), e.getValue().callId());
                     }
-                    delivery.deliver(venueId, accountId, outbox, starts);
-                    return new Committed(plan, r, r.evaluated(), r.changed().size(), r.notifications().size());
+                    return new Committed(plan, r, r.evaluated(), r.changed().size(), r.notifications().size(),
+                            new Delivery.Owed(accountId, outbox, starts));
                 }
                 metrics.count(Metrics.VERSION_CONFLICTS);
                 current = accounts.get(venueId, accountId).orElseThrow(

@@ -58,10 +58,11 @@ final class InMemoryPorts {
     final Alerts alerts = new Alerts();
     final CountingMetrics metrics = new CountingMetrics();
     final EngineConfig config = new TestConfig();
-    final Delivery delivery = new Delivery(claims, sns, liquidations, scheduler, metrics, config, clock);
+    final Parallel parallel = new Parallel(4);
+    final Delivery delivery = new Delivery(claims, sns, liquidations, scheduler, parallel, metrics, config, clock);
     final TransitionCommitter committer = new TransitionCommitter(accounts, venues, delivery, metrics, clock);
     final MarginService service = new MarginService(venues, accounts, holdings, committer, delivery,
-            new StaleFeedWatch(venues, alerts, metrics), metrics, config, clock);
+            new StaleFeedWatch(venues, alerts, metrics), parallel, metrics, config, clock);
     final VenueOperations operations = new VenueOperations(venues, alerts, clock);
 
     static String key(String venueId, String accountId) {
@@ -413,6 +414,9 @@ final class InMemoryPorts {
         public int holdingsShards() { return 1; }
         public long maxFutureSeconds() { return 5; }
         public long outboxClaimSeconds() { return 60; }
+        public int evaluationThreads() { return 4; }
+        public int chunkSize() { return 500; }
+        public Optional<String> workerQueueUrl() { return Optional.empty(); }
         public Optional<String> sfnEndpointOverride() { return Optional.empty(); }
         public Optional<String> eventbridgeEndpointOverride() { return Optional.empty(); }
         public String localRegion() { return "us-east-1"; }
