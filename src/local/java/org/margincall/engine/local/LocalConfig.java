@@ -8,10 +8,23 @@ import org.margincall.engine.config.EngineConfig;
  * replay, the sweep benchmark): the stack's resources and one venue, defaults elsewhere.
  */
 public record LocalConfig(String venueId, String table, String notificationsTopicArn, String operationsTopicArn,
-                          String escalationStateMachineArn) implements EngineConfig {
+                          String escalationStateMachineArn, int chunkSize, String workerQueue) implements EngineConfig {
+    /** The stack's resources, the template's worker queue and the engine's default chunk size (500). */
     public static LocalConfig of(LocalStackProcess stack, String venueId) {
+        String queue;
+        try {
+            queue = stack.resource("WorkerQueue", "url");
+        } catch (RuntimeException noQueue) {
+            queue = null; // a stack created from a template without the fan-out
+        }
         return new LocalConfig(venueId, stack.resource("MarginTable", "name"), stack.resource("NotificationsTopic", "arn"),
-                stack.resource("OperationsTopic", "arn"), stack.resource("EscalationStateMachine", "arn"));
+                stack.resource("OperationsTopic", "arn"), stack.resource("EscalationStateMachine", "arn"), 500, queue);
+    }
+
+    /** The same settings with another chunk size (SPEC §10 fan-out beyond this many crossed accounts). */
+    public LocalConfig withChunkSize(int size) {
+        return new LocalConfig(venueId, table, notificationsTopicArn, operationsTopicArn, escalationStateMachineArn, size,
+                workerQueue);
     }
 
     @Override
@@ -50,13 +63,8 @@ public record LocalConfig(String venueId, String table, String notificationsTopi
     }
 
     @Override
-    public int chunkSize() {
-        return 500;
-    }
-
-    @Override
     public Optional<String> workerQueueUrl() {
-        return Optional.empty();
+        return Optional.ofNullable(workerQueue);
     }
 
     @Override

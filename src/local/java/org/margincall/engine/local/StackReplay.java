@@ -33,6 +33,7 @@ import org.margincall.engine.adapter.sns.OperationsAlerts;
 import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.Position;
 import org.margincall.engine.handler.AccountEventHandler;
+import org.margincall.engine.handler.ChunkWorkerHandler;
 import org.margincall.engine.handler.EventBridgeEvent;
 import org.margincall.engine.handler.EventResult;
 import org.margincall.engine.handler.PriceEventHandler;
@@ -90,6 +91,14 @@ public final class StackReplay {
                 String.format("events %d/%d, notifications %d, scenario time %s", fed, total, received, at)));
     }
 
+    private int chunkSize = 500;
+    private int chunks;
+
+    /** Chunks the workers processed in the last run (SPEC §10 fan-out). */
+    public int chunksProcessed() {
+        return chunks;
+    }
+
     public StackReplay(LocalStackProcess stack, Scenario scenario, double speed, Progress progress) {
         this.stack = stack;
         this.scenario = scenario;
@@ -97,10 +106,16 @@ public final class StackReplay {
         this.progress = progress;
     }
 
+    /** Fans a price event out to the worker queue beyond this many crossed accounts (SPEC §10); default 500. */
+    public StackReplay withChunkSize(int size) {
+        this.chunkSize = size;
+        return this;
+    }
+
     public Result run() throws Exception {
         long wallStart = System.currentTimeMillis();
         String venueId = scenario.catalog().venue().id();
-        LocalConfig config = LocalConfig.of(stack, venueId);
+        LocalConfig config = LocalConfig.of(stack, venueId).withChunkSize(chunkSize);
         DynamoDbClient ddb = DynamoDbClient.builder().endpointOverride(URI.create(stack.endpoint("DYNAMODB_ENDPOINT")))
                 .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create()).build();
         SnsClient sns = SnsClient.builder().endpointOverride(URI.create(stack.endpoint("SNS_ENDPOINT")))
@@ -113,7 +128,7 @@ public final class StackReplay {
                 .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create()).build();
 
         // The same objects Quarkus wires in Lambda, wired by hand around the scenario clock.
-        LocalEngine engine = LocalEngine.wire(ddb, sns, sfn, events, config, clock);
+        LocalEngine engine = LocalEngine.wire(ddb, sns, sfn, events, sqs, config, clock);
         VenueStore venues = engine.venues();
         DynamoDbAccountItems accounts = engine.accounts();
         EngineMetrics metrics = engine.metrics();
@@ -121,6 +136,7 @@ public final class StackReplay {
         PriceEventHandler prices = new PriceEventHandler(service, metrics, config);
         AccountEventHandler accountEvents = new AccountEventHandler(service, metrics, config);
         RecheckHandler recheck = new RecheckHandler(service, metrics);
+        ChunkWorkerHandler worker = new ChunkWorkerHandler(service, metrics);
 
         loadVenue(scenario, venues, service);
         String queue = subscribe(sns, sqs, config.notificationsTopicArn());
@@ -148,6 +164,8 @@ public final class StackReplay {
                 clock.set(e.at());
                 EventResult r = feed(e, prices, accountEvents, accounts, venues, venueId, accountSeq);
                 expected.addAndGet(r.notifications());
+                // the fan-out's chunks, as the SQS event source would hand them to the worker
+                expected.addAndGet(drainWorkerQueue(sqs, config, worker, metrics));
                 evaluated.addAndGet(r.accountsEvaluated());
                 advance(e.at()); // steps due at the event's instant run after it
                 drain(sqs, queue, received, expected.get());
@@ -158,6 +176,46 @@ public final class StackReplay {
             drain(sqs, queue, received, expected.get());
         }
         return new Result(received, scenario.events().size(), System.currentTimeMillis() - wallStart, evaluated.get());
+    }
+
+    /**
+     * Hands every chunk on the worker queue to the worker handler as Lambda's SQS event source
+     * would (one message a batch, a reported failure made visible again at once), until the queue
+     * is empty.
+     *
+     * @return the notifications the workers published
+     */
+    private int drainWorkerQueue(SqsClient sqs, LocalConfig config, ChunkWorkerHandler worker, EngineMetrics metrics) {
+        if (config.workerQueueUrl().isEmpty()) {
+            return 0;
+        }
+        String url = config.workerQueueUrl().get();
+        long before = metrics.total(org.margincall.engine.service.port.Metrics.NOTIFICATIONS_PUBLISHED);
+        for (int empty = 0; empty < 2; ) {
+            List<software.amazon.awssdk.services.sqs.model.Message> got = sqs.receiveMessage(b -> b.queueUrl(url)
+                    .maxNumberOfMessages(1).waitTimeSeconds(0).visibilityTimeout(30)).messages();
+            if (got.isEmpty()) {
+                empty++;
+                continue;
+            }
+            empty = 0;
+            for (software.amazon.awssdk.services.sqs.model.Message m : got) {
+                com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage record =
+                        new com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage();
+                record.setMessageId(m.messageId());
+                record.setBody(m.body());
+                record.setReceiptHandle(m.receiptHandle());
+                com.amazonaws.services.lambda.runtime.events.SQSEvent event = new com.amazonaws.services.lambda.runtime.events.SQSEvent();
+                event.setRecords(List.of(record));
+                chunks++;
+                if (worker.handleRequest(event, null).getBatchItemFailures().isEmpty()) {
+                    sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
+                } else {
+                    sqs.changeMessageVisibility(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()).visibilityTimeout(0));
+                }
+            }
+        }
+        return (int) (metrics.total(org.margincall.engine.service.port.Metrics.NOTIFICATIONS_PUBLISHED) - before);
     }
 
     /** Writes the scenario's venue, instruments, collateral assets and accounts (not its events) into the table. */

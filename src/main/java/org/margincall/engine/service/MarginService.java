@@ -30,6 +30,7 @@ import org.margincall.engine.domain.VenueSnapshot;
 import org.margincall.engine.service.TransitionCommitter.Committed;
 import org.margincall.engine.service.TransitionCommitter.Plan;
 import org.margincall.engine.service.port.AccountItems;
+import org.margincall.engine.service.port.ChunkQueue;
 import org.margincall.engine.service.port.HoldingsIndex;
 import org.margincall.engine.service.port.Metrics;
 import org.margincall.engine.service.port.StoredAccount;
@@ -46,6 +47,7 @@ public class MarginService {
     private final VenueRepository venues;
     private final AccountItems accounts;
     private final HoldingsIndex holdings;
+    private final ChunkQueue chunks;
     private final TransitionCommitter committer;
     private final Delivery delivery;
     private final StaleFeedWatch staleFeeds;
@@ -54,13 +56,14 @@ public class MarginService {
     private final EngineConfig config;
     private final Clock clock;
 
-    public MarginService(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings,
+    public MarginService(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, ChunkQueue chunks,
                          TransitionCommitter committer, Delivery delivery, StaleFeedWatch staleFeeds, Parallel parallel,
                          Metrics metrics, EngineConfig config, Clock clock) {
         this.parallel = parallel;
         this.venues = venues;
         this.accounts = accounts;
         this.holdings = holdings;
+        this.chunks = chunks;
         this.committer = committer;
         this.delivery = delivery;
         this.staleFeeds = staleFeeds;
@@ -236,13 +239,49 @@ public class MarginService {
         Trigger trigger = Trigger.price(p.instrument(), p.markPrice(), p.timestamp(), p.sequence());
         AccountTransition.Rule rule = new AccountTransition.Evaluate(p.timestamp());
         VenueSnapshot stored = snap;
-        List<StoredAccount> crossed = accounts.getAll(venueId, holdings.holders(venueId, p.instrument()));
-        Tally t = decideAndDeliver(venueId, crossed, a -> committer.commit(stored, a, current ->
+        List<String> crossedIds = holdings.holders(venueId, p.instrument());
+        if (chunks.configured() && crossedIds.size() > config.chunkSize()) {
+            // SPEC §10 fan-out: this invocation handles the first chunk, workers the rest
+            List<String> sorted = new ArrayList<>(crossedIds);
+            Collections.sort(sorted);
+            List<ChunkQueue.Chunk> rest = new ArrayList<>();
+            for (int from = config.chunkSize(); from < sorted.size(); from += config.chunkSize()) {
+                rest.add(new ChunkQueue.Chunk(venueId, p.instrument(), p.markPrice(), p.timestamp(), p.sequence(),
+                        List.copyOf(sorted.subList(from, Math.min(sorted.size(), from + config.chunkSize())))));
+            }
+            chunks.send(rest);
+            metrics.count(Metrics.CHUNKS_ENQUEUED, rest.size());
+            crossedIds = sorted.subList(0, config.chunkSize());
+        }
+        Tally t = decideAndDeliver(venueId, accounts.getAll(venueId, crossedIds), a -> committer.commit(stored, a, current ->
                 Optional.of(Plan.evaluate(current.account(), sub -> sub.exposedTo(slot), rule, trigger))),
                 "price event " + p.instrument() + "@" + Timestamps.format(p.timestamp()) + "#" + p.sequence());
         Outcome done = t.accepted();
         return redelivered ? new Outcome(Outcome.Status.DUPLICATE, "delivered again: finished what an earlier delivery "
                 + "left undone", done.accountsEvaluated(), done.transitions(), done.notifications()) : done;
+    }
+
+    /**
+     * A worker's chunk of a price event (SPEC §10): evaluates the chunk's accounts for the
+     * instrument against the venue as stored now (its mark is the chunk's, or newer), exactly as
+     * the price event would have; a chunk processed twice sends nothing twice.
+     *
+     * @throws IncompleteWorkException when some accounts failed after the others were done (retry the chunk)
+     */
+    public Outcome onChunk(ChunkQueue.Chunk c) {
+        VenueSnapshot snap = venues.load(c.venueId());
+        int slot = snap.catalog().slot("chunk.instrument", c.instrument());
+        PriceStamp stamp = snap.stamps().get(c.instrument());
+        PriceStamp chunkStamp = PriceStamp.of(c.timestamp(), c.sequence());
+        Trigger trigger = stamp == null || !stamp.isNewerThan(chunkStamp)
+                ? Trigger.price(c.instrument(), c.price(), c.timestamp(), c.sequence())
+                // a newer price has landed: decide on it, as its own event does for whoever it reads
+                : Trigger.price(c.instrument(), snap.marks().exact(slot), stamp.timestamp(), stamp.sequence());
+        AccountTransition.Rule rule = new AccountTransition.Evaluate(trigger.timestamp());
+        Tally t = decideAndDeliver(c.venueId(), accounts.getAll(c.venueId(), c.accountIds()), a -> committer.commit(snap, a,
+                current -> Optional.of(Plan.evaluate(current.account(), sub -> sub.exposedTo(slot), rule, trigger))),
+                "chunk of " + c.instrument() + "@" + Timestamps.format(c.timestamp()) + "#" + c.sequence());
+        return t.accepted();
     }
 
     /**

@@ -66,4 +66,30 @@ class GoldenStackScenariosTest {
         }
         assertThat(got).as(name + ": stack vs in-process, body for body").containsExactlyElementsOf(ReplayMain.deterministicOrder(reference));
     }
+
+    /**
+     * SPEC §10 fan-out: the golden crash with a chunk size of 4, so every tick that crosses more
+     * than four accounts puts chunks on the worker queue (fauxqs SQS) that the worker handler takes
+     * from it as Lambda's event source would: the notices equal the in-process reference's.
+     */
+    @org.junit.jupiter.api.Test
+    void aCrashChunkedAcrossTheWorkerQueueGivesTheInProcessNotices() throws Exception {
+        Path root = LocalStackProcess.projectRoot();
+        Scenario scenario = Scenario.read(root.resolve("../shared/golden/scenario-crash.json"));
+        List<JsonNode> got;
+        StackReplay replay;
+        LocalStackProcess stack = LocalStackProcess.start(root, root.resolve("target/golden-chunked-" + ProcessHandle.current().pid()));
+        try {
+            replay = new StackReplay(stack, scenario, Double.POSITIVE_INFINITY, line -> { }).withChunkSize(4);
+            got = ReplayMain.deterministicOrder(replay.run().notifications());
+        } finally {
+            stack.stop();
+        }
+        assertThat(replay.chunksProcessed()).as("chunks the workers took from the queue").isPositive();
+        List<JsonNode> reference = new ArrayList<>();
+        for (Notification n : new InMemoryReplay(scenario).run(scenario.events())) {
+            reference.add(JSON.readTree(JSON.writeValueAsString(n)));
+        }
+        assertThat(got).containsExactlyElementsOf(ReplayMain.deterministicOrder(reference));
+    }
 }

@@ -57,11 +57,12 @@ final class InMemoryPorts {
     final Scheduler scheduler = new Scheduler();
     final Alerts alerts = new Alerts();
     final CountingMetrics metrics = new CountingMetrics();
-    final EngineConfig config = new TestConfig();
+    final Chunks chunks = new Chunks();
+    final TestConfig config = new TestConfig();
     final Parallel parallel = new Parallel(4);
     final Delivery delivery = new Delivery(claims, sns, liquidations, scheduler, parallel, metrics, config, clock);
     final TransitionCommitter committer = new TransitionCommitter(accounts, venues, delivery, metrics, clock);
-    final MarginService service = new MarginService(venues, accounts, holdings, committer, delivery,
+    final MarginService service = new MarginService(venues, accounts, holdings, chunks, committer, delivery,
             new StaleFeedWatch(venues, alerts, metrics), parallel, metrics, config, clock);
     final VenueOperations operations = new VenueOperations(venues, alerts, clock);
 
@@ -384,6 +385,22 @@ final class InMemoryPorts {
         }
     }
 
+    /** The worker queue: chunks wait here until a test hands them to the service, as the worker would. */
+    static final class Chunks implements org.margincall.engine.service.port.ChunkQueue {
+        final java.util.concurrent.ConcurrentLinkedQueue<Chunk> queued = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        volatile boolean enabled;
+
+        @Override
+        public void send(List<Chunk> chunks) {
+            queued.addAll(chunks);
+        }
+
+        @Override
+        public boolean configured() {
+            return enabled;
+        }
+    }
+
     static final class CountingMetrics implements Metrics {
         final Map<String, AtomicLong> totals = new ConcurrentHashMap<>();
 
@@ -403,6 +420,8 @@ final class InMemoryPorts {
     }
 
     static final class TestConfig implements EngineConfig {
+        volatile int chunkSize = 500;
+
         public String venueId() { return "demo"; }
         public String table() { return "margin"; }
         public String notificationsTopicArn() { return "arn:aws:sns:us-east-1:000000000000:notifications"; }
@@ -415,7 +434,7 @@ final class InMemoryPorts {
         public long maxFutureSeconds() { return 5; }
         public long outboxClaimSeconds() { return 60; }
         public int evaluationThreads() { return 4; }
-        public int chunkSize() { return 500; }
+        public int chunkSize() { return chunkSize; }
         public Optional<String> workerQueueUrl() { return Optional.empty(); }
         public Optional<String> sfnEndpointOverride() { return Optional.empty(); }
         public Optional<String> eventbridgeEndpointOverride() { return Optional.empty(); }

@@ -318,4 +318,35 @@ class MarginServiceTest {
         assertThat(ports.accounts.get(VENUE, a.accountId()).orElseThrow().state(a.accountId()).level())
                 .isEqualTo(Level.WARNING);
     }
+
+    @Test
+    void aTickCrossingMoreThanAChunkFansOutAndARetriedChunkSendsNothingTwice() throws Exception {
+        ports.chunks.enabled = true;
+        ports.config.chunkSize = 3;
+        for (int i = 0; i < 7; i++) {
+            account("c" + i, "1470"); // each R = 1.10 at 40000 → MARGIN_CALL
+        }
+        MarginService.Outcome tick = price("40000", T0, 1);
+        assertThat(tick.accountsEvaluated()).as("the first chunk inline").isEqualTo(3);
+        assertThat(ports.chunks.queued).extracting(c -> c.accountIds().size()).containsExactly(3, 1);
+        assertThat(ports.metrics.total(Metrics.CHUNKS_ENQUEUED)).isEqualTo(2);
+
+        // the worker fails on c4 mid-chunk: the others of the chunk are done, the chunk is redelivered
+        org.margincall.engine.service.port.ChunkQueue.Chunk second = ports.chunks.queued.poll();
+        AtomicBoolean once = new AtomicBoolean();
+        ports.accounts.beforeCommit = c -> {
+            if (c.current().account().accountId().equals("c4") && once.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected: worker lost c4's commit");
+            }
+        };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> service.onChunk(second))
+                .isInstanceOf(IncompleteWorkException.class).hasMessageContaining("c4");
+        service.onChunk(second);  // SQS redelivers it
+        service.onChunk(second);  // and once more, for good measure
+        service.onChunk(ports.chunks.queued.poll());
+        assertThat(published("accountId")).as("every crossed account once")
+                .containsExactlyInAnyOrder("c0", "c1", "c2", "c3", "c4", "c5", "c6");
+        assertThat(published("type")).containsOnly("MARGIN_CALL");
+        assertThat(ports.scheduler.executions).hasSize(7);
+    }
 }

@@ -42,9 +42,11 @@ final class CodeFacts {
     private static final Pattern CONFIG = Pattern.compile("config\\.(\\w+)\\(\\)");
     private static final Pattern IMPLEMENTS = Pattern.compile("class (\\w+)[^{]*?\\bimplements ([\\w.,<> ]+)\\{");
     private static final Map<String, String> CLIENTS = Map.of(
-            "DynamoDbClient", "dynamodb", "SnsClient", "sns", "SfnClient", "states", "EventBridgeClient", "events");
+            "DynamoDbClient", "dynamodb", "SnsClient", "sns", "SfnClient", "states", "EventBridgeClient", "events",
+            "SqsClient", "sqs");
     /** SDK methods whose IAM action is not simply the capitalised method name. */
-    private static final Map<String, String> ACTION_ALIASES = Map.of("sns:PublishBatch", "sns:Publish");
+    private static final Map<String, String> ACTION_ALIASES = Map.of("sns:PublishBatch", "sns:Publish",
+            "sqs:SendMessageBatch", "sqs:SendMessage");
 
     final Map<String, String> handlerClasses = new LinkedHashMap<>();
     private final Map<String, String> sources = new HashMap<>();
@@ -140,7 +142,7 @@ final class CodeFacts {
         while (m.find()) {
             keys.add(m.group(1));
         }
-        keys.removeIf(k -> !k.endsWith("Arn") && !k.equals("table") && !k.equals("eventBusName"));
+        keys.removeIf(k -> !k.endsWith("Arn") && !k.endsWith("QueueUrl") && !k.equals("table") && !k.equals("eventBusName"));
         if (keys.size() != 1) {
             throw new IllegalStateException("an adapter using " + clientType + " should name exactly one resource from "
                     + "the configuration, found " + keys);

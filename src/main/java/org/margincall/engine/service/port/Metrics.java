@@ -15,6 +15,8 @@ public interface Metrics {
     String ESCALATION_START_FAILURES = "EscalationStartFailures";
     String EVALUATION_LATENCY = "EvaluationLatency";
     String STALE_PRICE_FEEDS = "StalePriceFeeds";
+    /** SPEC §10: chunks of a price event's accounts put on the worker queue. */
+    String CHUNKS_ENQUEUED = "ChunksEnqueued";
     /** SPEC §10: bodies cut to the positions nearest to liquidation to fit SNS. */
     String TRUNCATED_BODIES = "TruncatedBodies";
     /** Accounts an invocation could not finish (retried by EventBridge or the next sweep). */
