@@ -47,7 +47,7 @@ public record LocalEngine(VenueStore venues, DynamoDbAccountItems accounts, Dyna
         Delivery delivery = new Delivery(new DynamoDbOutboxClaims(ddb, config), new NotificationPublisher(sns, config),
                 new LiquidationRequests(events, config), new EscalationStarter(sfn, config), parallel, metrics, config, clock);
         TransitionCommitter committer = new TransitionCommitter(accounts, venues, delivery, metrics, clock);
-        MarginService service = new MarginService(venues, accounts, holdings, new WorkerQueue(sqs, config), committer, delivery,
+        MarginService service = MarginService.wire(venues, accounts, holdings, new WorkerQueue(sqs, config), committer, delivery,
                 new StaleFeedWatch(venues, new OperationsAlerts(sns, config), metrics), parallel, metrics, config, clock);
         return new LocalEngine(venues, accounts, holdings, metrics, service);
     }

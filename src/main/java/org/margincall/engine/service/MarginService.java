@@ -4,36 +4,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Account;
-import org.margincall.engine.domain.AcceptedMark;
-import org.margincall.engine.domain.AccountTransition;
 import org.margincall.engine.domain.EscalationStep;
-import org.margincall.engine.domain.Exposure;
-import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.domain.Level;
-import org.margincall.engine.domain.PendingDeposit;
-import org.margincall.engine.domain.Position;
-import org.margincall.engine.domain.PriceArrival;
-import org.margincall.engine.domain.PriceStamp;
-import org.margincall.engine.domain.SubAccount;
-import org.margincall.engine.domain.Timestamps;
 import org.margincall.engine.domain.Trigger;
-import org.margincall.engine.domain.VenueSnapshot;
-import org.margincall.engine.service.TransitionCommitter.Committed;
-import org.margincall.engine.service.TransitionCommitter.Plan;
 import org.margincall.engine.service.port.AccountItems;
 import org.margincall.engine.service.port.ChunkQueue;
 import org.margincall.engine.service.port.HoldingsIndex;
 import org.margincall.engine.service.port.Metrics;
-import org.margincall.engine.service.port.StoredAccount;
 import org.margincall.engine.service.port.VenueRepository;
 
 /**
@@ -43,33 +24,27 @@ import org.margincall.engine.service.port.VenueRepository;
  */
 @ApplicationScoped
 public class MarginService {
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(MarginService.class);
-    private final VenueRepository venues;
-    private final AccountItems accounts;
-    private final HoldingsIndex holdings;
-    private final ChunkQueue chunks;
-    private final TransitionCommitter committer;
-    private final Delivery delivery;
-    private final StaleFeedWatch staleFeeds;
-    private final Parallel parallel;
-    private final Metrics metrics;
-    private final EngineConfig config;
-    private final Clock clock;
+    private final PriceEvents prices;
+    private final AccountEvents accountEvents;
+    private final Escalations escalations;
+    private final Sweep sweep;
 
-    public MarginService(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, ChunkQueue chunks,
-                         TransitionCommitter committer, Delivery delivery, StaleFeedWatch staleFeeds, Parallel parallel,
-                         Metrics metrics, EngineConfig config, Clock clock) {
-        this.parallel = parallel;
-        this.venues = venues;
-        this.accounts = accounts;
-        this.holdings = holdings;
-        this.chunks = chunks;
-        this.committer = committer;
-        this.delivery = delivery;
-        this.staleFeeds = staleFeeds;
-        this.metrics = metrics;
-        this.config = config;
-        this.clock = clock;
+    public MarginService(PriceEvents prices, AccountEvents accountEvents, Escalations escalations, Sweep sweep) {
+        this.prices = prices;
+        this.accountEvents = accountEvents;
+        this.escalations = escalations;
+        this.sweep = sweep;
+    }
+
+    /** The engine wired by hand (the local replay, tests): the same objects Quarkus injects in Lambda. */
+    public static MarginService wire(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, ChunkQueue chunks,
+                                     TransitionCommitter committer, Delivery delivery, StaleFeedWatch staleFeeds,
+                                     Parallel parallel, Metrics metrics, EngineConfig config, Clock clock) {
+        Decisions decisions = new Decisions(committer, delivery, parallel, metrics);
+        return new MarginService(new PriceEvents(venues, accounts, holdings, chunks, committer, decisions, metrics, config, clock),
+                new AccountEvents(venues, accounts, holdings, decisions, delivery, metrics),
+                new Escalations(venues, accounts, decisions),
+                new Sweep(venues, accounts, holdings, committer, delivery, staleFeeds, metrics, config));
     }
 
     /**
@@ -136,364 +111,46 @@ public class MarginService {
                                List<String> stalePricesReported) {
     }
 
-    /** Sums of several accounts' commits; atomic because the sweep decides pages in parallel. */
-    private static final class Tally {
-        final AtomicInteger evaluated = new AtomicInteger();
-        final AtomicInteger transitions = new AtomicInteger();
-        final AtomicInteger notifications = new AtomicInteger();
+    // ---- the use cases, each a class of its own ----
 
-        void add(Committed c) {
-            evaluated.addAndGet(c.evaluated());
-            transitions.addAndGet(c.transitions());
-            notifications.addAndGet(c.notifications());
-        }
-
-        Outcome accepted() {
-            return new Outcome(Outcome.Status.ACCEPTED, null, evaluated.get(), transitions.get(), notifications.get());
-        }
-    }
-
-    /**
-     * Decides and commits many accounts concurrently (a bounded pool), then delivers what they owe
-     * together; one account's failure stops none of the others.
-     *
-     * @throws IncompleteWorkException after all others are done, when some accounts failed
-     */
-    private Tally decideAndDeliver(String venueId, List<StoredAccount> batch,
-                                   java.util.function.Function<StoredAccount, Committed> decide, String what) {
-        Tally t = new Tally();
-        List<String> failed = new ArrayList<>();
-        RuntimeException first = null;
-        List<Delivery.Owed> owed = new ArrayList<>();
-        for (Parallel.Attempt<StoredAccount, Committed> a : parallel.each(batch, decide)) {
-            if (a.error() != null) {
-                failed.add(a.item().account().accountId());
-                first = first == null ? a.error() : first;
-                continue;
-            }
-            t.add(a.value());
-            owed.add(a.value().owed());
-        }
-        delivery.deliver(venueId, owed);
-        if (first != null) {
-            metrics.count(Metrics.ACCOUNT_FAILURES, failed.size());
-            throw new IncompleteWorkException(what, failed, first);
-        }
-        return t;
-    }
-
-    /** Commits one account's plan and delivers what it owes. */
-    private Committed decideOne(String venueId, VenueSnapshot snap, StoredAccount a, TransitionCommitter.Planner planner) {
-        Committed c = committer.commit(snap, a, planner);
-        delivery.deliver(venueId, java.util.Collections.singletonList(c.owed()));
-        return c;
-    }
-
-    // ---- price events (SPEC §5.1) ----
-
-    /**
-     * Stores the price if it is newer than the stored one, then re-evaluates every (sub-)account
-     * exposed to the instrument. The same event delivered again re-evaluates too (idempotent), so
-     * a retry finishes what a failed delivery left undone.
-     *
-     * @throws InvalidInputException for an unknown instrument or a timestamp too far in the future
-     * @throws IncompleteWorkException when some accounts failed after the others were done (retry it)
-     */
+    /** See {@link PriceEvents#onPrice}. */
     public Outcome onPrice(String venueId, PriceUpdate p) {
-        VenueSnapshot snap = venues.load(venueId);
-        int slot = snap.catalog().slot("detail.instrument", p.instrument());
-        if (p.timestamp().isAfter(clock.instant().plusSeconds(config.maxFutureSeconds()))) {
-            throw new InvalidInputException("detail.timestamp", Timestamps.format(p.timestamp()),
-                    "is more than " + config.maxFutureSeconds() + " s in the future");
-        }
-        PriceStamp stamp = PriceStamp.of(p.timestamp(), p.sequence());
-        boolean redelivered = false;
-        // The suspect flag and the variance derive from the previous mark: store only if it is still
-        // the stored one, else read again (another price landed meanwhile) and decide again.
-        for (int attempt = 1; ; attempt++) {
-            AcceptedMark mark = PriceArrival.accept(snap, p.instrument(), p.markPrice(), p.indexPrice(), stamp, p.source());
-            if (mark == null && stamp.equals(snap.stamps().get(p.instrument()))) {
-                // SPEC §5.1: the same event again (e.g. a retried invocation) finishes the work the
-                // first delivery left undone; evaluation is idempotent, so nothing is sent twice
-                redelivered = true;
-                break;
-            }
-            if (mark == null) {
-                metrics.count(Metrics.EVENTS_DUPLICATE);
-                return Outcome.duplicate("older than the stored price of " + p.instrument() + " by (timestamp, sequence)");
-            }
-            if (venues.storeIfUnchanged(venueId, mark, snap.stamps().get(p.instrument()))) {
-                PriceArrival.apply(snap, mark);
-                if (mark.suspect()) {
-                    metrics.count(Metrics.SUSPECT_MARKS);
-                }
-                break;
-            }
-            if (attempt == TransitionCommitter.MAX_ATTEMPTS) {
-                throw new IllegalStateException("the price of " + p.instrument() + " kept changing during "
-                        + attempt + " attempts");
-            }
-            snap = venues.load(venueId);
-        }
-        metrics.count(redelivered ? Metrics.EVENTS_DUPLICATE : Metrics.EVENTS_ACCEPTED);
-        Trigger trigger = Trigger.price(p.instrument(), p.markPrice(), p.timestamp(), p.sequence());
-        AccountTransition.Rule rule = new AccountTransition.Evaluate(p.timestamp());
-        VenueSnapshot stored = snap;
-        List<String> crossedIds = holdings.holders(venueId, p.instrument());
-        if (chunks.configured() && crossedIds.size() > config.chunkSize()) {
-            // SPEC §10 fan-out: this invocation handles the first chunk, workers the rest
-            List<String> sorted = new ArrayList<>(crossedIds);
-            Collections.sort(sorted);
-            List<ChunkQueue.Chunk> rest = new ArrayList<>();
-            for (int from = config.chunkSize(); from < sorted.size(); from += config.chunkSize()) {
-                rest.add(new ChunkQueue.Chunk(venueId, p.instrument(), p.markPrice(), p.timestamp(), p.sequence(),
-                        List.copyOf(sorted.subList(from, Math.min(sorted.size(), from + config.chunkSize())))));
-            }
-            chunks.send(rest);
-            metrics.count(Metrics.CHUNKS_ENQUEUED, rest.size());
-            crossedIds = sorted.subList(0, config.chunkSize());
-        }
-        Tally t = decideAndDeliver(venueId, accounts.getAll(venueId, crossedIds), a -> committer.commit(stored, a, current ->
-                Optional.of(Plan.evaluate(current.account(), sub -> sub.exposedTo(slot), rule, trigger))),
-                "price event " + p.instrument() + "@" + Timestamps.format(p.timestamp()) + "#" + p.sequence());
-        Outcome done = t.accepted();
-        return redelivered ? new Outcome(Outcome.Status.DUPLICATE, "delivered again: finished what an earlier delivery "
-                + "left undone", done.accountsEvaluated(), done.transitions(), done.notifications()) : done;
+        return prices.onPrice(venueId, p);
     }
 
-    /**
-     * A worker's chunk of a price event (SPEC §10): evaluates the chunk's accounts for the
-     * instrument against the venue as stored now (its mark is the chunk's, or newer), exactly as
-     * the price event would have; a chunk processed twice sends nothing twice.
-     *
-     * @throws IncompleteWorkException when some accounts failed after the others were done (retry the chunk)
-     */
+    /** See {@link PriceEvents#onChunk}. */
     public Outcome onChunk(ChunkQueue.Chunk c) {
-        VenueSnapshot snap = venues.load(c.venueId());
-        int slot = snap.catalog().slot("chunk.instrument", c.instrument());
-        PriceStamp stamp = snap.stamps().get(c.instrument());
-        PriceStamp chunkStamp = PriceStamp.of(c.timestamp(), c.sequence());
-        Trigger trigger = stamp == null || !stamp.isNewerThan(chunkStamp)
-                ? Trigger.price(c.instrument(), c.price(), c.timestamp(), c.sequence())
-                // a newer price has landed: decide on it, as its own event does for whoever it reads
-                : Trigger.price(c.instrument(), snap.marks().exact(slot), stamp.timestamp(), stamp.sequence());
-        AccountTransition.Rule rule = new AccountTransition.Evaluate(trigger.timestamp());
-        Tally t = decideAndDeliver(c.venueId(), accounts.getAll(c.venueId(), c.accountIds()), a -> committer.commit(snap, a,
-                current -> Optional.of(Plan.evaluate(current.account(), sub -> sub.exposedTo(slot), rule, trigger))),
-                "chunk of " + c.instrument() + "@" + Timestamps.format(c.timestamp()) + "#" + c.sequence());
-        return t.accepted();
+        return prices.onChunk(c);
     }
 
-    /**
-     * Re-evaluates one whole account at {@code at}.
-     *
-     * @throws InvalidInputException when the venue has no such account
-     */
+    /** See {@link AccountEvents#evaluateAccount}. */
     public Outcome evaluateAccount(String venueId, String accountId, Trigger trigger, Instant at) {
-        VenueSnapshot snap = venues.load(venueId);
-        StoredAccount a = accounts.get(venueId, accountId).orElseThrow(() ->
-                new InvalidInputException("accountId", accountId, "is not an account of venue " + venueId));
-        Tally t = new Tally();
-        t.add(decideOne(venueId, snap, a, current ->
-                Optional.of(Plan.evaluate(current.account(), sub -> true, new AccountTransition.Evaluate(at), trigger))));
-        return t.accepted();
+        return accountEvents.evaluateAccount(venueId, accountId, trigger, at);
     }
 
-    // ---- accounts in ----
-
-    /**
-     * Stores an account with fresh (healthy) margin state and its holdings rows, replacing an
-     * existing one (a venue's initial load).
-     *
-     * @throws InvalidInputException when it refers to an instrument or asset the venue lacks (nothing written)
-     */
+    /** See {@link AccountEvents#createAccount}. */
     public void createAccount(String venueId, Account account) {
-        VenueSnapshot snap = venues.load(venueId);
-        SubAccount.of(snap.catalog(), account); // refuses unknown assets/instruments before anything is written
-        Set<String> exposure = Exposure.instruments(account, snap.catalog());
-        accounts.create(venueId, account, 0);
-        holdings.put(venueId, account.accountId(), exposure);
+        accountEvents.createAccount(venueId, account);
     }
 
-    // ---- account events (SPEC §5.2) ----
-
-    /**
-     * Applies a venue's account event and re-evaluates the account at once, so a deposit that
-     * cures a call is answered without waiting for a price. Idempotent and out-of-order safe by
-     * the per-account sequence: an event not newer than the last applied one changes nothing.
-     *
-     * An account the venue never reported is created by its first event (SPEC §5.2).
-     *
-     * @throws InvalidInputException for an asset or instrument the venue lacks (nothing written)
-     */
+    /** See {@link AccountEvents#onAccountEvent}. */
     public Outcome onAccountEvent(String venueId, AccountChange change) {
-        VenueSnapshot snap = venues.load(venueId);
-        Optional<StoredAccount> found = accounts.get(venueId, change.accountId());
-        if (found.isEmpty()) {
-            // SPEC §5.2: a venue's new trader is monitored from the first event on; a bad first
-            // event is refused before the account is written
-            Account fresh = new Account(change.accountId(), Map.of(), List.of(), null);
-            SubAccount.of(snap.catalog(), apply(fresh, change));
-            accounts.createIfAbsent(venueId, fresh, 0);
-            found = accounts.get(venueId, change.accountId());
-        }
-        StoredAccount first = found.orElseThrow(() -> new IllegalStateException(
-                "account " + change.accountId() + " vanished right after it was created"));
-        Trigger trigger = Trigger.account(change.eventId(), change.timestamp());
-        AccountTransition.Rule rule = new AccountTransition.Evaluate(change.timestamp());
-        Committed c = decideOne(venueId, snap, first, current -> {
-            if (change.sequence() <= current.lastEventSequence()) {
-                return Optional.empty();
-            }
-            Account next = apply(current.account(), change);
-            SubAccount.of(snap.catalog(), next); // refuses unknown assets/instruments before anything is written
-            return Optional.of(new Plan(next, next, change.sequence(), sub -> true, rule, trigger));
-        });
-        if (c.plan() == null) {
-            // SPEC §5.2: not re-applied, but it finishes what its first delivery left undone
-            StoredAccount now = accounts.get(venueId, change.accountId()).orElseThrow();
-            holdings.put(venueId, change.accountId(), Exposure.instruments(now.account(), snap.catalog()));
-            delivery.flush(venueId, List.of(now));
-            metrics.count(Metrics.EVENTS_DUPLICATE);
-            return Outcome.duplicate("sequence " + change.sequence()
-                    + " is not newer than the last applied event of account " + change.accountId());
-        }
-        metrics.count(Metrics.EVENTS_ACCEPTED);
-        metrics.count(Metrics.PENDING_DEPOSITS_EXPIRED, expired(first.account(), change).size());
-        Set<String> before = Exposure.instruments(first.account(), snap.catalog());
-        Set<String> after = Exposure.instruments(c.plan().changed(), snap.catalog());
-        holdings.put(venueId, change.accountId(), after);
-        before.removeAll(after);
-        holdings.remove(venueId, change.accountId(), before);
-        Tally t = new Tally();
-        t.add(c);
-        return t.accepted();
+        return accountEvents.onAccountEvent(venueId, change);
     }
 
-    /**
-     * The account with the venue's new balances, position state and deposits in flight applied;
-     * pending deposits whose {@code expectedBy} has passed by the event's time are dropped (counted).
-     */
-    static Account apply(Account account, AccountChange change) {
-        Account next = account.settling(change.settles()).settling(expired(account, change));
-        PendingDepositChange pd = change.pending();
-        if (pd != null && (pd.amount().signum() == 0 || pd.expectedBy().isAfter(change.timestamp()))) {
-            // one whose expectedBy has passed on arrival is ignored (SPEC §3.6)
-            next = next.withPendingDeposit(pd.asset(), pd.amount(), pd.reference(), pd.expectedBy());
-        }
-        for (Map.Entry<String, BigDecimal> c : change.collateral().entrySet()) {
-            next = next.withCollateral(c.getKey(), c.getValue());
-        }
-        PositionChange p = change.position();
-        if (p != null) {
-            next = next.withPosition(p.instrument(), p.size().signum() == 0 ? null
-                    : new Position(p.instrument(), p.size(), p.entryPrice(), p.isolatedMargin()));
-        }
-        return next;
-    }
-
-    /** References of the account's pending deposits that expired unsettled by the event's time. */
-    private static List<String> expired(Account account, AccountChange change) {
-        List<String> out = new ArrayList<>();
-        for (PendingDeposit d : account.pendingDeposits()) {
-            if (!d.countsAt(change.timestamp()) && !change.settles().contains(d.reference())) {
-                out.add(d.reference());
-            }
-        }
-        return out;
-    }
-
-    // ---- escalation re-check (SPEC §3.4) ----
-
-    /**
-     * The escalation's clock step for one call at {@code at} (the step's deadline, so scenario
-     * time decides, not the wall clock): a fresh evaluation, then the deadline notice unless the
-     * call was cured, superseded or already handed off.
-     */
+    /** See {@link Escalations#recheck}. */
     public RecheckOutcome recheck(String venueId, String accountId, String subAccountId, String callId,
                                   EscalationStep step, Instant at) {
-        VenueSnapshot snap = venues.load(venueId);
-        Optional<StoredAccount> a = accounts.get(venueId, accountId);
-        if (a.isEmpty()) {
-            return new RecheckOutcome(false, null, 0, null, null);
-        }
-        Trigger trigger = Trigger.clock(callId, step.name(), at);
-        AccountTransition.Rule rule = new AccountTransition.Recheck(callId, step, at);
-        Committed c = decideOne(venueId, snap, a.get(), current ->
-                Optional.of(Plan.evaluate(current.account(), sub -> sub.id().equals(subAccountId), rule, trigger)));
-        AccountTransition.Result r = c.result();
-        return new RecheckOutcome(r.continueEscalation(), r.recheckLevel(), c.notifications(), r.waitUntil(), r.nextStepAt());
+        return escalations.recheck(venueId, accountId, subAccountId, callId, step, at);
     }
 
-    // ---- the sweep (SPEC §5.3) ----
-
-    /**
-     * Every account against the latest prices at {@code now} (lost events, due reminders), then
-     * everything still owed, then one operations alert per stale price.
-     */
+    /** See {@link Sweep#sweep}. */
     public SweepOutcome sweep(String venueId, Instant now) {
-        VenueSnapshot snap = venues.load(venueId);
-        Trigger trigger = Trigger.sweep(now);
-        AccountTransition.Rule rule = new AccountTransition.Evaluate(now);
-        Tally t = new Tally();
-        AtomicInteger scanned = new AtomicInteger();
-        List<String> owing = Collections.synchronizedList(new ArrayList<>());
-        Map<String, Set<String>> exposed = new java.util.concurrent.ConcurrentHashMap<>();
-        accounts.scanAll(venueId, config.sweepSegments(), page -> {
-            scanned.addAndGet(page.size());
-            for (StoredAccount a : page) {
-                if (!a.outbox().isEmpty() || !a.escalations().isEmpty()) {
-                    owing.add(a.account().accountId());
-                }
-                for (String instrument : Exposure.instruments(a.account(), snap.catalog())) {
-                    exposed.computeIfAbsent(instrument, k -> java.util.concurrent.ConcurrentHashMap.newKeySet())
-                            .add(a.account().accountId());
-                }
-            }
-            List<Delivery.Owed> owed = new ArrayList<>();
-            for (StoredAccount a : SweepScreen.due(snap, page, now)) {
-                try {
-                    Committed c = committer.commit(snap, a, current ->
-                            Optional.of(Plan.evaluate(current.account(), sub -> true, rule, trigger)));
-                    t.add(c);
-                    owed.add(c.owed());
-                } catch (RuntimeException e) {
-                    // one account must not poison the venue's sweep: the next one retries it
-                    metrics.count(Metrics.ACCOUNT_FAILURES);
-                    LOG.errorf(e, "sweep could not decide account %s; the next sweep retries", a.account().accountId());
-                }
-            }
-            delivery.deliver(venueId, owed);
-        });
-        repairHoldings(venueId, exposed);
-        // What the scan saw still owed (decisions above deliver their own at once); re-read for claims.
-        int pending = delivery.flush(venueId, accounts.getAll(venueId, owing));
-        List<String> stale = staleFeeds.check(venueId, snap, now);
-        return new SweepOutcome(scanned.get(), t.transitions.get(), t.notifications.get(), pending, stale);
+        return sweep.sweep(venueId, now);
     }
 
-    /**
-     * Writes the holdings rows the scan found missing (a row lost to a failed write or deleted
-     * behind the engine's back would hide the account from price events). Rows are only added,
-     * never removed here: an extra row costs a read, a wrongly removed one would miss a notice.
-     */
-    private void repairHoldings(String venueId, Map<String, Set<String>> exposed) {
-        exposed.forEach((instrument, ids) -> {
-            Set<String> missing = new java.util.TreeSet<>(ids);
-            missing.removeAll(holdings.holders(venueId, instrument));
-            for (String accountId : missing) {
-                holdings.put(venueId, accountId, Set.of(instrument));
-            }
-        });
-    }
-
-    /**
-     * Delivers every outbox entry nobody is delivering and starts every pending escalation: the
-     * safety net of SPEC §9.
-     *
-     * @return how many notifications SNS accepted
-     */
+    /** See {@link Sweep#flushPending}. */
     public int flushPending(String venueId) {
-        return delivery.flush(venueId, accounts.withPendingWork(venueId));
+        return sweep.flushPending(venueId);
     }
 }

@@ -62,7 +62,7 @@ final class InMemoryPorts {
     final Parallel parallel = new Parallel(4);
     final Delivery delivery = new Delivery(claims, sns, liquidations, scheduler, parallel, metrics, config, clock);
     final TransitionCommitter committer = new TransitionCommitter(accounts, venues, delivery, metrics, clock);
-    final MarginService service = new MarginService(venues, accounts, holdings, chunks, committer, delivery,
+    final MarginService service = MarginService.wire(venues, accounts, holdings, chunks, committer, delivery,
             new StaleFeedWatch(venues, alerts, metrics), parallel, metrics, config, clock);
     final VenueOperations operations = new VenueOperations(venues, alerts, clock);
 

@@ -37,7 +37,9 @@ class TemplateTest {
 
     @Test
     void theCodeHasTheHandlersTheTemplateExpects() {
-        assertThat(code.handlerClasses).containsOnlyKeys("price-event", "account-event", "escalation-recheck", "sweep");
+        assertThat(code.handlerClasses).containsOnlyKeys("price-event", "account-event", "escalation-recheck", "sweep",
+                "chunk-worker");
+        assertThat(code.needs("PriceEventHandler")).extracting(CodeFacts.Need::action).contains("sqs:SendMessage");
         assertThat(code.needs("PriceEventHandler")).extracting(CodeFacts.Need::action)
                 .contains("dynamodb:Query", "dynamodb:PutItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem",
                         "sns:Publish", "states:StartExecution", "events:PutEvents")
@@ -103,7 +105,7 @@ class TemplateTest {
         String stray = text.replace("QUARKUS_LAMBDA_HANDLER: sweep", "QUARKUS_LAMBDA_HANDLER: sweep\n          MARGINCALL_TABEL: x");
         assertThat(lint(stray, dir).environment()).singleElement().asString().contains("MARGINCALL_TABEL");
         String missing = text.replace("        MARGINCALL_TABLE: !Ref MarginTable\n", "");
-        assertThat(lint(missing, dir).environment()).hasSize(4).allSatisfy(p -> assertThat(p).contains("MARGINCALL_TABLE"));
+        assertThat(lint(missing, dir).environment()).hasSize(5).allSatisfy(p -> assertThat(p).contains("MARGINCALL_TABLE"));
     }
 
     /** cfn-lint does not look at local paths (checked: it passes this broken copy), so this check stays. */
@@ -112,7 +114,7 @@ class TemplateTest {
         String path = text.replace("infra/statemachine/escalation.asl.json", "infra/statemachine/escalation.json");
         assertThat(lint(path, dir).paths()).singleElement().asString().contains("escalation.json");
         String code = text.replace("CodeUri: target/function.zip", "CodeUri: target/functions.zip");
-        assertThat(lint(code, dir).paths()).hasSize(4).allSatisfy(p -> assertThat(p).contains("target/functions.zip"));
+        assertThat(lint(code, dir).paths()).hasSize(5).allSatisfy(p -> assertThat(p).contains("target/functions.zip"));
     }
 
     @Test
@@ -120,6 +122,6 @@ class TemplateTest {
         Map<String, Object> t = CfnYaml.read(root.resolve("template.yaml"));
         TemplateLint lint = new TemplateLint(t, root);
         assertThat(lint.functions()).containsOnlyKeys("PriceEventFunction", "AccountEventFunction",
-                "EscalationRecheckFunction", "SweepFunction");
+                "EscalationRecheckFunction", "SweepFunction", "ChunkWorkerFunction");
     }
 }
