@@ -19,6 +19,7 @@ import org.margincall.engine.config.EngineConfig;
 public class Parallel {
     private final ExecutorService pool;
 
+    @jakarta.inject.Inject
     public Parallel(EngineConfig config) {
         this(config.evaluationThreads());
     }

@@ -1,26 +1,52 @@
 package org.margincall.engine.adapter.cloudwatch;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import software.amazon.lambda.powertools.metrics.Metrics;
-import software.amazon.lambda.powertools.metrics.MetricsFactory;
-import software.amazon.lambda.powertools.metrics.model.MetricUnit;
 
 /**
- * Engine metrics as CloudWatch embedded-metric-format lines (Powertools), flushed at the end of
- * every invocation; the running totals are also kept in process so tests can read them.
+ * Engine metrics as CloudWatch embedded metric format (EMF) lines: one JSON line per invocation on
+ * stdout, which Lambda ships to CloudWatch Logs and CloudWatch turns into metrics in the
+ * {@value #NAMESPACE} namespace, dimension {@code FunctionName}. The format is small and
+ * documented (the "Embedded metric format specification" of CloudWatch), so it is written here
+ * rather than through aws-embedded-metrics, which would bring commons-lang3 and javatuples into the
+ * Lambda package. Outside Lambda (the local replay, tests) nothing is written; the running totals
+ * are kept in process either way, so tests and the replay can read them.
  */
 @ApplicationScoped
 public class EngineMetrics implements org.margincall.engine.service.port.Metrics {
+    /** The CloudWatch namespace of every metric. */
+    public static final String NAMESPACE = "MarginCallEngine";
+    /** EMF allows at most 100 values per metric in one line. */
+    static final int MAX_VALUES = 100;
 
     private final Map<String, AtomicLong> totals = new ConcurrentHashMap<>();
-    private final Metrics emf;
+    private final String functionName;
+    private final PrintStream out;
+    private final ObjectMapper json = new ObjectMapper();
+    /** This invocation's metrics: counts summed, durations kept as values (up to {@link #MAX_VALUES}). */
+    private final Map<String, Double> counts = new TreeMap<>();
+    private final Map<String, List<Double>> durations = new TreeMap<>();
 
     public EngineMetrics() {
-        emf = MetricsFactory.getMetricsInstance();
-        emf.setNamespace("MarginCallEngine");
+        this(System.getenv("AWS_LAMBDA_FUNCTION_NAME"), System.out);
+    }
+
+    /**
+     * @param functionName the function's name (the metrics' dimension), or null outside Lambda: no output
+     * @param out where EMF lines go (stdout in Lambda)
+     */
+    EngineMetrics(String functionName, PrintStream out) {
+        this.functionName = functionName;
+        this.out = out;
     }
 
     @Override
@@ -29,18 +55,63 @@ public class EngineMetrics implements org.margincall.engine.service.port.Metrics
             return;
         }
         totals.computeIfAbsent(name, k -> new AtomicLong()).addAndGet(n);
-        emf.addMetric(name, n, MetricUnit.COUNT);
+        if (functionName != null) {
+            synchronized (this) {
+                counts.merge(name, (double) n, Double::sum);
+            }
+        }
     }
 
     @Override
     public void millis(String name, double ms) {
-        emf.addMetric(name, ms, MetricUnit.MILLISECONDS);
+        if (functionName != null) {
+            synchronized (this) {
+                List<Double> values = durations.computeIfAbsent(name, k -> new ArrayList<>());
+                if (values.size() < MAX_VALUES) {
+                    values.add(ms);
+                }
+            }
+        }
     }
 
-    /** Writes this invocation's metrics (one EMF line); call once at the end of each handler. */
+    /** Writes this invocation's metrics as one EMF line; call once at the end of each handler. */
     @Override
     public void flush() {
-        emf.flush();
+        if (functionName == null) {
+            return;
+        }
+        String line;
+        synchronized (this) {
+            if (counts.isEmpty() && durations.isEmpty()) {
+                return;
+            }
+            line = line(System.currentTimeMillis());
+            counts.clear();
+            durations.clear();
+        }
+        out.println(line);
+    }
+
+    /** The EMF document of the metrics gathered so far, stamped {@code timestampMillis}. */
+    String line(long timestampMillis) {
+        ObjectNode root = json.createObjectNode();
+        ObjectNode aws = root.putObject("_aws");
+        aws.put("Timestamp", timestampMillis);
+        ObjectNode directive = aws.putArray("CloudWatchMetrics").addObject();
+        directive.put("Namespace", NAMESPACE);
+        directive.putArray("Dimensions").addArray().add("FunctionName");
+        ArrayNode metrics = directive.putArray("Metrics");
+        root.put("FunctionName", functionName);
+        counts.forEach((name, value) -> {
+            metrics.addObject().put("Name", name).put("Unit", "Count");
+            root.put(name, value);
+        });
+        durations.forEach((name, values) -> {
+            metrics.addObject().put("Name", name).put("Unit", "Milliseconds");
+            ArrayNode a = root.putArray(name);
+            values.forEach(a::add);
+        });
+        return root.toString();
     }
 
     /** The running total of a counter in this process (for tests and the local replay). */

@@ -1,0 +1,51 @@
+package org.margincall.engine.adapter.cloudwatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The EMF line as CloudWatch's embedded metric format specification describes it. */
+class EngineMetricsTest {
+
+    @Test
+    void oneLinePerInvocationWithTheDirectiveCountsSummedAndDurationsAsValues() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        EngineMetrics m = new EngineMetrics("price-fn", new PrintStream(buf, true, StandardCharsets.UTF_8));
+        m.count("EventsAccepted");
+        m.count("EventsAccepted", 2);
+        m.count("Transitions", 0); // nothing to report
+        m.millis("EvaluationLatency", 1.5);
+        m.millis("EvaluationLatency", 2.25);
+        m.flush();
+        m.flush(); // nothing new: no second line
+        String[] lines = buf.toString(StandardCharsets.UTF_8).split("\n");
+        assertThat(lines).hasSize(1);
+        JsonNode doc = new ObjectMapper().readTree(lines[0]);
+        JsonNode directive = doc.get("_aws").get("CloudWatchMetrics").get(0);
+        assertThat(doc.get("_aws").get("Timestamp").isIntegralNumber()).isTrue();
+        assertThat(directive.get("Namespace").asText()).isEqualTo("MarginCallEngine");
+        assertThat(directive.get("Dimensions").get(0).get(0).asText()).isEqualTo("FunctionName");
+        assertThat(directive.get("Metrics").toString())
+                .isEqualTo("[{\"Name\":\"EventsAccepted\",\"Unit\":\"Count\"},{\"Name\":\"EvaluationLatency\",\"Unit\":\"Milliseconds\"}]");
+        assertThat(doc.get("FunctionName").asText()).isEqualTo("price-fn");
+        assertThat(doc.get("EventsAccepted").asDouble()).isEqualTo(3.0);
+        assertThat(doc.get("EvaluationLatency").toString()).isEqualTo("[1.5,2.25]");
+        assertThat(doc.has("Transitions")).isFalse();
+        assertThat(m.total("EventsAccepted")).isEqualTo(3);
+    }
+
+    @Test
+    void outsideLambdaNothingIsWrittenButTotalsAreKept() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        EngineMetrics m = new EngineMetrics(null, new PrintStream(buf, true, StandardCharsets.UTF_8));
+        m.count("EventsAccepted");
+        m.flush();
+        assertThat(buf.size()).isZero();
+        assertThat(m.total("EventsAccepted")).isEqualTo(1);
+    }
+}
