@@ -208,6 +208,43 @@ class TriggerBandsTest {
         assertThat(TriggerBands.forAccount(subs, m, id -> Level.HEALTHY)).isEqualTo(Map.of(BTC, band));
     }
 
+    /**
+     * Edges solved where equity is a small difference of large terms (30 BTC entered at 60 000 on
+     * about 1.8 million of collateral, marked near 0): double loses ~1e-11 of a root near 1e-4
+     * there (1e-7 relative, far beyond the 1e-9 relative move), on either side. Moving the edges
+     * toward the mark by the rounding bound keeps every double inside the band on the right side of
+     * the exact root; the edge is then looser than 1e-8 (here within 1e-3 of the root).
+     */
+    @Test
+    void roundingNeverWidensABand() {
+        int checked = 0;
+        for (int k = 1; k <= 150; k++) {
+            for (String size : List.of("30", "-30")) {
+                boolean longPosition = size.equals("30");
+                BigDecimal gap = new BigDecimal(k).multiply(d("0.0037"));
+                // Long: Q = 30 x − gap, R = 1.5 at x = gap / 29.82; short: Q = gap − 30 x, at x = gap / 30.18.
+                BigDecimal cash = longPosition ? d("1800000").subtract(gap) : d("-1800000").add(gap);
+                SubAccount sub = SubAccount.of(CATALOG, account(Map.of("USDT", cash), null, cross("BTC-USD", size, "60000"))).get(0);
+                double root = gap.doubleValue() / (longPosition ? 29.82 : 30.18);
+                Marks m = new Marks(CATALOG).put("BTC-USD", BigDecimal.valueOf(longPosition ? root * 3 : root / 3));
+                Level stored = levelAt(sub, m, Level.HEALTHY);
+                assertThat(stored).isEqualTo(Level.HEALTHY);
+                Band band = TriggerBands.of(sub, m, stored).get(BTC);
+                double edge = longPosition ? band.low() : band.high();
+                assertThat(Math.abs(edge - root)).isLessThan(1e-3 * root);
+                double x = edge;
+                for (int j = 0; j < 64; j++) {
+                    x = longPosition ? Math.nextUp(x) : Math.nextDown(x);
+                    assertThat(band.contains(x)).isTrue();
+                    assertThat(levelAt(sub, moved(m, "BTC-USD", x), stored)).as("k=%d size %s at %s, band %s", k, size, x, band)
+                            .isEqualTo(Level.HEALTHY);
+                    checked++;
+                }
+            }
+        }
+        assertThat(checked).isEqualTo(150 * 2 * 64);
+    }
+
     // ---- nothing to liquidate, degenerate cases -----------------------------------------------
 
     @Test
