@@ -191,8 +191,8 @@ public final class TriggerBands {
         double share = 1.0 / n;
         Band[] out = new Band[n];
         for (int k = 0; k < n; k++) {
-            TierTable t = pos[k] < 0 ? null : catalog.tiers(slot[k]);
             double aq = pos[k] < 0 ? 0 : sub.absSize(pos[k]);
+            TierTable t = aq == 0 ? null : catalog.tiers(slot[k]); // no position (or size 0): no requirement
             Band band = Band.ALL;
             if (down) {
                 band = band.intersect(edges(t, aq, b[k], bAbs[k], mark[k], mmOf[k], mmAbsOf[k], 1, tDown,
@@ -353,7 +353,7 @@ public final class TriggerBands {
         }
         Band[] out = new Band[n];
         for (int k = 0; k < n; k++) {
-            if (pos[k] < 0) {
+            if (pos[k] < 0 || sub.absSize(pos[k]) == 0) {
                 out[k] = Band.ALL;
                 continue;
             }
@@ -375,7 +375,7 @@ public final class TriggerBands {
         int best = -1;
         double bestRatio = 0;
         for (int k = 0; k < n; k++) {
-            if (pos[k] < 0) {
+            if (pos[k] < 0 || sub.absSize(pos[k]) == 0) {
                 continue;
             }
             TierTable t = catalog.tiers(sub.slot(pos[k]));

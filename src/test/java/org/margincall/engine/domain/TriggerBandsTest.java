@@ -275,6 +275,10 @@ class TriggerBandsTest {
         for (Level wrong : List.of(Level.WARNING, Level.MARGIN_CALL, Level.CRITICAL, Level.LIQUIDATION)) {
             assertThat(TriggerBands.of(sub, m, wrong)).as("stored %s", wrong).isEqualTo(Map.of(BTC, Band.EMPTY));
         }
+        // A wick-guard hold stores CRITICAL where the marks say LIQUIDATION: every tick must re-evaluate.
+        Marks deep = marks(CATALOG, "38900", null);
+        assertThat(levelAt(sub, deep, Level.CRITICAL)).isEqualTo(Level.LIQUIDATION);
+        assertThat(TriggerBands.of(sub, deep, Level.CRITICAL)).isEqualTo(Map.of(BTC, Band.EMPTY));
     }
 
     @Test
@@ -353,6 +357,19 @@ class TriggerBandsTest {
                 .put("ETH-USD", new BigDecimal(Math.nextUp(bands.get(ETH).low())));
         assertThat(levelAt(sub, corner, stored)).isEqualTo(Level.HEALTHY);
         assertThat(levelAt(sub, moved(m, "BTC-USD", 40000 - 35805 / 0.9 - 1), stored)).isNotEqualTo(Level.HEALTHY);
+    }
+
+    @Test
+    void aPositionOfSizeZeroOnlyMakesTheAccountDependOnItsInstrument() {
+        SubAccount sub = SubAccount.of(CATALOG, account(Map.of("USDT", d("1234")), null, cross("BTC-USD", "1", "40000"),
+                cross("ETH-USD", "0", "2000"))).get(0);
+        Marks m = marks(CATALOG, "39500", "2000");
+        Map<Integer, Band> bands = TriggerBands.of(sub, m, Level.HEALTHY);
+        assertThat(bands.get(ETH)).isEqualTo(Band.ALL);
+        // Two instruments, so BTC gets half of B↓ = 734 − 1.5 · 158 = 497: 39 500 − 248.5 / 0.994 = 39 250.
+        assertEdge(bands.get(BTC).low(), 39250);
+        SubAccount onlyZero = SubAccount.of(CATALOG, account(Map.of("USDT", d("-5")), null, cross("ETH-USD", "0", "2000"))).get(0);
+        assertThat(TriggerBands.of(onlyZero, m, Level.HEALTHY)).isEqualTo(Map.of(ETH, Band.ALL));
     }
 
     @Test
