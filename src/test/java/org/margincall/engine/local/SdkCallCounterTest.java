@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.margincall.engine.local.sdk.FaultInjector;
 import org.margincall.engine.local.sdk.SdkCallCounter;
 import org.margincall.engine.scenario.Scenario;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -171,6 +172,22 @@ class SdkCallCounterTest {
     }
 
     @Test
+    void whatTheCounterSeesIsWhatTheCallerGotAfterAnInjectedPartialResult() {
+        SdkCallCounter counter = new SdkCallCounter();
+        FaultInjector partial = FaultInjector.builder().seed(3).rate(1).kinds(FaultInjector.Kind.PARTIAL_BATCH).build();
+        DynamoDbClient ddb = InterceptedClients.dynamoDb(stack, false, counter, partial);
+        String pk = "PARTIAL#" + RUN;
+        List<Map<String, AttributeValue>> keys = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            keys.add(key(pk, "k" + i));
+            stack.dynamoDb().putItem(b -> b.tableName(table).item(keys.get(keys.size() - 1)));
+        }
+        BatchGetItemResponse r = ddb.batchGetItem(b -> b.requestItems(Map.of(table, KeysAndAttributes.builder().keys(keys).build())));
+        assertThat(r.unprocessedKeys()).containsKey(table);
+        assertThat(counter.dynamoDbItemsRead()).isEqualTo(r.responses().get(table).size()).isLessThan(6);
+    }
+
+    @Test
     void countingIsThreadSafe() throws Exception {
         SdkCallCounter counter = new SdkCallCounter();
         DynamoDbClient ddb = InterceptedClients.dynamoDb(stack, true, counter);
@@ -198,7 +215,8 @@ class SdkCallCounterTest {
     }
 
     /**
-     * The golden crash scenario through the whole stack with the counter on the engine's clients: the replay is unchanged, and the counts agree with what the
+     * The golden crash scenario through the whole stack with the counter (and an injector at rate 0)
+     * on the engine's clients: the replay is unchanged, and the counts agree with what the
      * subscriber received: one SNS entry per notification, one execution per call opened, one
      * Liquidation Requested event per hand-off.
      */
@@ -207,11 +225,12 @@ class SdkCallCounterTest {
         Path root = LocalStackProcess.projectRoot();
         Scenario scenario = Scenario.read(Path.of(System.getProperty("golden.scenario", "../shared/golden/scenario-crash.json")));
         SdkCallCounter counter = new SdkCallCounter();
+        FaultInjector none = FaultInjector.builder().seed(1).rate(0).build();
         LocalStackProcess own = LocalStackProcess.start(root, root.resolve("target/counter-test-" + ProcessHandle.current().pid()));
         List<JsonNode> received;
         try {
             received = new StackReplay(own, scenario, Double.POSITIVE_INFINITY, line -> { })
-                    .withClientInterceptors(List.<ExecutionInterceptor>of(counter)).run().notifications();
+                    .withClientInterceptors(List.<ExecutionInterceptor>of(counter, none)).run().notifications();
         } finally {
             own.stop();
         }
@@ -233,5 +252,6 @@ class SdkCallCounterTest {
         assertThat(counter.dynamoDbItemsRead()).isPositive();
         assertThat(counter.calls("DynamoDb", "UpdateItem")).isPositive();
         assertThat(counter.calls("Sqs")).as("the subscriber's SQS client is not the engine's").isZero();
+        assertThat(none.injectedTotal()).isZero();
     }
 }
