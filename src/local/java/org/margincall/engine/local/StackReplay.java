@@ -89,20 +89,6 @@ public final class StackReplay {
         this.progress = progress;
     }
 
-    /**
-     * Adds interceptors (fault injection, call counting: {@code local.sdk}) to the engine's DynamoDB,
-     * SNS, Step Functions and EventBridge clients; the subscriber's SQS client is left alone.
-     */
-    public StackReplay withClientInterceptors(List<ExecutionInterceptor> interceptors) {
-        return withClientOverrides(c -> interceptors.forEach(c::addExecutionInterceptor));
-    }
-
-    /** Applies {@code overrides} to the engine's DynamoDB, SNS, Step Functions and EventBridge clients. */
-    public StackReplay withClientOverrides(Consumer<ClientOverrideConfiguration.Builder> overrides) {
-        this.clientOverrides = this.clientOverrides.andThen(overrides);
-        return this;
-    }
-
     public Result run() throws Exception {
         long wallStart = System.currentTimeMillis();
         String venueId = scenario.catalog().venue().id();
@@ -336,6 +322,20 @@ public final class StackReplay {
 
     private static StaticCredentialsProvider creds() {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+    }
+
+    /**
+     * Adds interceptors (fault injection, call counting: {@code local.sdk}) to the engine's DynamoDB,
+     * SNS, Step Functions and EventBridge clients; the subscriber's SQS client is left alone.
+     */
+    public StackReplay withClientInterceptors(List<ExecutionInterceptor> interceptors) {
+        return withClientOverrides(c -> interceptors.forEach(c::addExecutionInterceptor));
+    }
+
+    /** Applies {@code overrides} to the engine's DynamoDB, SNS, Step Functions and EventBridge clients. */
+    public StackReplay withClientOverrides(Consumer<ClientOverrideConfiguration.Builder> overrides) {
+        this.clientOverrides = this.clientOverrides.andThen(overrides);
+        return this;
     }
 
     /** The handlers' clock during a replay: scenario time, set before each event. */
