@@ -43,6 +43,8 @@ import org.margincall.engine.scenario.ScenarioEvent;
 import org.margincall.engine.service.MarginService;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -85,6 +87,7 @@ public final class StackReplay {
     private final Progress progress;
     private final ScenarioClock clock = new ScenarioClock();
     private final HttpClient http = HttpClient.newHttpClient();
+    private Consumer<ClientOverrideConfiguration.Builder> clientOverrides = c -> { };
 
     public StackReplay(LocalStackProcess stack, Scenario scenario, double speed, Consumer<String> progress) {
         this(stack, scenario, speed, (fed, total, received, at) -> progress.accept(
@@ -117,15 +120,19 @@ public final class StackReplay {
         String venueId = scenario.catalog().venue().id();
         LocalConfig config = LocalConfig.of(stack, venueId).withChunkSize(chunkSize);
         DynamoDbClient ddb = DynamoDbClient.builder().endpointOverride(URI.create(stack.endpoint("DYNAMODB_ENDPOINT")))
-                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create()).build();
+                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(clientOverrides).build();
         SnsClient sns = SnsClient.builder().endpointOverride(URI.create(stack.endpoint("SNS_ENDPOINT")))
-                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create()).build();
+                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(clientOverrides).build();
         SqsClient sqs = SqsClient.builder().endpointOverride(URI.create(stack.endpoint("SQS_ENDPOINT")))
                 .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create()).build();
         SfnClient sfn = SfnClient.builder().endpointOverride(URI.create(stack.endpoint("SFN_ENDPOINT")))
-                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create()).build();
+                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(clientOverrides).build();
         EventBridgeClient events = EventBridgeClient.builder().endpointOverride(URI.create(stack.endpoint("EVENTS_ENDPOINT")))
-                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create()).build();
+                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(clientOverrides).build();
 
         // The same objects Quarkus wires in Lambda, wired by hand around the scenario clock.
         LocalEngine engine = LocalEngine.wire(ddb, sns, sfn, events, sqs, config, clock);
@@ -384,6 +391,20 @@ public final class StackReplay {
 
     private static StaticCredentialsProvider creds() {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+    }
+
+    /**
+     * Adds interceptors (fault injection, call counting: {@code local.sdk}) to the engine's DynamoDB,
+     * SNS, Step Functions and EventBridge clients; the subscriber's SQS client is left alone.
+     */
+    public StackReplay withClientInterceptors(List<ExecutionInterceptor> interceptors) {
+        return withClientOverrides(c -> interceptors.forEach(c::addExecutionInterceptor));
+    }
+
+    /** Applies {@code overrides} to the engine's DynamoDB, SNS, Step Functions and EventBridge clients. */
+    public StackReplay withClientOverrides(Consumer<ClientOverrideConfiguration.Builder> overrides) {
+        this.clientOverrides = this.clientOverrides.andThen(overrides);
+        return this;
     }
 
     /** The handlers' clock during a replay: scenario time, set before each event. */
