@@ -140,9 +140,16 @@ public class TransitionCommitter {
                     return new Committed(plan, r, r.evaluated(), r.changed().size(), r.notifications().size(),
                             new Delivery.Owed(accountId, outbox, starts));
                 }
-                metrics.count(Metrics.VERSION_CONFLICTS);
-                current = accounts.get(venueId, accountId).orElseThrow(
+                StoredAccount reread = accounts.get(venueId, accountId).orElseThrow(
                         () -> new IllegalStateException("account " + accountId + " vanished during evaluation"));
+                if (landed(reread, current, outbox, claimant)) {
+                    // the write landed but its answer was lost (an SDK retry then failed the condition):
+                    // what it committed is ours to deliver now, not the sweep's in a minute
+                    return new Committed(plan, r, r.evaluated(), r.changed().size(), r.notifications().size(),
+                            new Delivery.Owed(accountId, outbox, starts));
+                }
+                metrics.count(Metrics.VERSION_CONFLICTS);
+                current = reread;
                 // SPEC §9: the writer that won may have used newer marks; never decide on older ones
                 snap = venues.load(venueId);
             }
@@ -151,6 +158,19 @@ public class TransitionCommitter {
             MDC.remove("venueId");
             MDC.remove("accountId");
         }
+    }
+
+    /**
+     * Whether a commit reported as failed was in fact applied: the item is one version on and
+     * holds this attempt's outbox entries under this attempt's claimant (claimants are unique per
+     * attempt, so no other writer can have written them).
+     */
+    private static boolean landed(StoredAccount reread, StoredAccount attempted, List<OutboxEntry> outbox, String claimant) {
+        if (outbox.isEmpty() || reread.version() != attempted.version() + 1) {
+            return false;
+        }
+        String first = outbox.get(0).id();
+        return reread.outbox().stream().anyMatch(e -> e.id().equals(first) && claimant.equals(e.claimedBy()));
     }
 
     /**

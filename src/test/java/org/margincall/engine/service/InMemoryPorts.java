@@ -172,6 +172,11 @@ final class InMemoryPorts {
         final Map<String, StoredAccount> items = new ConcurrentHashMap<>();
         /** Runs before each commit is checked (a test lets another writer in here); null for none. */
         volatile Consumer<Commit> beforeCommit;
+        /**
+         * Runs after a commit was applied; when it answers true the caller is told the commit
+         * failed (a lost answer whose retry then failed its condition); null for none.
+         */
+        volatile java.util.function.Predicate<Commit> afterCommit;
         final AtomicLong commitsRefused = new AtomicLong();
 
         @Override
@@ -225,7 +230,8 @@ final class InMemoryPorts {
                 items.put(k, new StoredAccount(stored.venueId(), c.changed() != null ? c.changed() : stored.account(),
                         Map.copyOf(states), List.copyOf(outbox), List.copyOf(esc.values()), stored.version() + 1,
                         c.changed() != null ? c.eventSequence() : stored.lastEventSequence()));
-                return true;
+                java.util.function.Predicate<Commit> after = afterCommit;
+                return after == null || !after.test(c);
             }
         }
 

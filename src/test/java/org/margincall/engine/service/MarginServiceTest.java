@@ -349,4 +349,18 @@ class MarginServiceTest {
         assertThat(published("type")).containsOnly("MARGIN_CALL");
         assertThat(ports.scheduler.executions).hasSize(7);
     }
+
+    @Test
+    void aCommitWhoseAnswerWasLostStillDeliversWhatItCommitted() throws Exception {
+        account("lost-answer", "1470");
+        AtomicBoolean once = new AtomicBoolean();
+        // The commit lands, but its answer is lost and the SDK's retry of the same write fails its
+        // condition: the writer sees a "lost race" although the winner was itself.
+        ports.accounts.afterCommit = c -> once.compareAndSet(false, true);
+        price("40000", T0, 1);
+        assertThat(once.get()).isTrue();
+        assertThat(published("type")).as("delivered at once, not left for the sweep").containsExactly("MARGIN_CALL");
+        assertThat(ports.scheduler.executions).hasSize(1);
+        assertThat(ports.accounts.get(VENUE, "lost-answer").orElseThrow().outbox()).isEmpty();
+    }
 }
