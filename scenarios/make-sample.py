@@ -1,9 +1,27 @@
 #!/usr/bin/env python3
 """Writes scenarios/sample-crash.json: a BTC crash in two legs with flat hours between, calibrated
 so each account tells one story (see the table at the bottom). Exact decimals throughout.
-Also writes scenarios/wick.json and scenarios/protection.json (see protection() below)."""
+Also writes scenarios/wick.json, scenarios/protection.json (see protection() below) and
+scenarios/quiet-venue.json (see quiet_venue() below).
+
+    scenarios/make-sample.py                      # all four
+    scenarios/make-sample.py --quiet-venue        # only scenarios/quiet-venue.json (400 accounts)
+    scenarios/make-sample.py --accounts 10000     # only scenarios/quiet-venue-10000.json (not committed)"""
+import argparse
 import json
+import math
+import sys
 from decimal import Decimal as D, ROUND_HALF_UP, ROUND_CEILING
+
+_cli = argparse.ArgumentParser(description="Writes the sample scenarios (all four without options).")
+_cli.add_argument("--quiet-venue", action="store_true",
+                  help="write only scenarios/quiet-venue.json (see quiet_venue())")
+_cli.add_argument("--accounts", type=int, metavar="N",
+                  help="write only the quiet venue with N accounts, as scenarios/quiet-venue-N.json (not committed)")
+ARGS = _cli.parse_args()
+if ARGS.accounts is not None and ARGS.accounts < 1:
+    _cli.error("--accounts must be at least 1")
+WRITE_ALL = not ARGS.quiet_venue and ARGS.accounts is None
 
 BTC_TIERS = [("0", "50000", "0.004"), ("50000", "250000", "0.005"), ("250000", None, "0.01")]
 ETH_TIERS = [("0", "50000", "0.0065"), ("50000", None, "0.008125")]
@@ -116,9 +134,10 @@ doc = {"venue": {"id": "demo", "thresholds": {"warning": "1.5", "marginCall": "1
        "instruments": [{"symbol": s, "tiers": [{"floor": f, "cap": c, "mmr": r} for f, c, r in t]} for s, t in TIERS.items()],
        "collateralAssets": [{"asset": "USDT", "haircut": "0"}, {"asset": "BTC", "haircut": "0.1", "priceInstrument": "BTC-USD"}],
        "accounts": accounts, "events": events}
-with open(__file__.replace("make-sample.py", "sample-crash.json"), "w") as f:
-    json.dump(doc, f, indent=1)
-    f.write("\n")
+if WRITE_ALL:
+    with open(__file__.replace("make-sample.py", "sample-crash.json"), "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
 
 # The wick: a flat market, one tick 0.2 % down (these books are thin), recovered on the next. Warnings and calls open and
 # close within two minutes; nobody should stay in a call.
@@ -134,9 +153,10 @@ for n, ratio in enumerate(["1.55", "1.7", "1.9", "2.2", "3.0", "5.0"]):
     wick_accounts.append({"accountId": f"wick-{n}", "collateral": {"USDT": str(collateral_for(ratio, pos, flat))},
                           "positions": [{"instrument": i, "size": q, "entryPrice": e} for i, q, e in pos]})
 wick = dict(doc, accounts=wick_accounts, events=wick_events)
-with open(__file__.replace("make-sample.py", "wick.json"), "w") as f:
-    json.dump(wick, f, indent=1)
-    f.write("\n")
+if WRITE_ALL:
+    with open(__file__.replace("make-sample.py", "wick.json"), "w") as f:
+        json.dump(wick, f, indent=1)
+        f.write("\n")
 
 
 def protection():
@@ -239,6 +259,207 @@ def protection():
             "accounts": accounts, "events": events}
 
 
-with open(__file__.replace("make-sample.py", "protection.json"), "w") as f:
-    json.dump(protection(), f, indent=1)
+if WRITE_ALL:
+    with open(__file__.replace("make-sample.py", "protection.json"), "w") as f:
+        json.dump(protection(), f, indent=1)
+        f.write("\n")
+
+
+QV_TIERS = {"BTC-USD": BTC_TIERS, "ETH-USD": ETH_TIERS, "SOL-USD": [("0", "500000", "0.03"), ("500000", None, "0.05")]}
+QV_THRESHOLDS = {"warning": "1.5", "marginCall": "1.2", "critical": "1.05", "liquidation": "1.0"}
+QV_BTC_HAIRCUT = D("0.1")
+
+
+def qv_mm(inst, notional):
+    cum, prev = D(0), D(0)
+    for k, (floor, cap, rate) in enumerate(QV_TIERS[inst]):
+        floor, rate = D(floor), D(rate)
+        if k:
+            cum += floor * (rate - prev)
+        prev = rate
+        if cap is None or notional < D(cap):
+            return notional * rate - cum
+    raise ValueError("notional past the last cap")
+
+
+def quiet_venue(n_accounts=400, seed=20260701):
+    """scenarios/quiet-venue.json: an hour of a quiet tape on a venue of n_accounts accounts, for measuring what a
+    price event costs (SPEC §10) when little changes. Three instruments (BTC-USD, ETH-USD, SOL-USD) tick once a
+    second, at .000, .333 and .667 past the second, each a seeded random walk with per-second log-returns
+    N(0, 0.0003) (about 3 bp a second, 1.8 % an hour) from 60000, 3000 and 150. The price path depends on `seed`
+    only, not on n_accounts; accounts come from their own stream, so the first 400 accounts of a larger venue are
+    the 400 of the default one.
+    Accounts (at the opening marks, every (sub-)account's collateral ratio is set to a target):
+      about 40 %  cross, one position (BTC, ETH or SOL), quote collateral;
+      about 22 %  cross, two or three positions, random sides;
+      about 14 %  one isolated position, half of them also a cross position;
+      about 14 %  BTC collateral (haircut 0.1) with some USDT, one or two positions;
+      and about 4 % of all accounts, drawn before the kind, are cross with one position and their own warning
+      (1.3, 1.8 or 2.0).
+    Targets: about 30 % of the (sub-)accounts start within 10 % of a threshold (their warning, marginCall or
+    critical, at -4 % .. +10 % of it), the others log-uniformly between 1.7 (above 110 % of their warning) and 100 (20x
+    leverage on BTC is about 12).
+    Notionals are log-uniform, 2 000 to 300 000 USD a position; entry prices within 1 % of the opening mark."""
+    start = 12 * 3600
+    seconds = 3600
+    insts = [("BTC-USD", "60000", "0.1", "0.001", 0), ("ETH-USD", "3000", "0.01", "0.01", 333),
+             ("SOL-USD", "150", "0.001", "0.1", 667)]
+
+    def at(second, ms):
+        s = start + second
+        return f"2026-07-01T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{ms:03d}Z"
+
+    prng = random.Random(seed)
+    paths = {}
+    for inst, base, tick, _, _ in insts:
+        x, out = 0.0, []
+        for t in range(seconds):
+            if t:
+                x += prng.gauss(0.0, 0.0003)
+            out.append((D(base) * D(math.exp(x))).quantize(D(tick), ROUND_HALF_UP))
+        paths[inst] = out
+    marks = {inst: paths[inst][0] for inst, *_ in insts}
+    lots = {inst: D(lot) for inst, _, _, lot, _ in insts}
+
+    rng = random.Random(seed + 1)
+    thresholds = {k: D(v) for k, v in QV_THRESHOLDS.items()}
+
+    def target(warning):
+        """A target collateral ratio: near a threshold (30 %) or clear of every one."""
+        if rng.random() < 0.3:
+            t = rng.choices([warning, thresholds["marginCall"], thresholds["critical"]], weights=[5, 3, 2])[0]
+            return (t * D(1 + rng.uniform(-0.04, 0.10))).quantize(D("0.001"), ROUND_HALF_UP)
+        low = max(1.7, float(warning) * 1.12)
+        return D(math.exp(rng.uniform(math.log(low), math.log(100)))).quantize(D("0.01"), ROUND_HALF_UP)
+
+    def position(inst, side=None):
+        notional = math.exp(rng.uniform(math.log(2000), math.log(300000)))
+        size = (D(notional) / marks[inst]).quantize(lots[inst], ROUND_HALF_UP)
+        size = max(size, lots[inst])
+        if side is None:
+            side = 1 if rng.random() < 0.6 else -1
+        entry = (marks[inst] * D(1 + rng.uniform(-0.01, 0.01))).quantize(D("0.01"), ROUND_HALF_UP)
+        return [inst, size * side, entry]
+
+    def pnl(ps):
+        return sum(q * (marks[i] - e) for i, q, e in ps)
+
+    def req(ps):
+        return sum(qv_mm(i, abs(q) * marks[i]) for i, q, e in ps)
+
+    def fund(ratio, ps, other=D(0)):
+        """Quote amount putting positions `ps` at `ratio` given `other` collateral value; entries moved to the mark
+        where the winners' PnL alone would exceed the target equity (no negative balances)."""
+        need = (ratio * req(ps) - pnl(ps) - other).quantize(D("0.01"), ROUND_CEILING)
+        if need < 0:
+            for p in ps:
+                p[2] = marks[p[0]]
+            need = (ratio * req(ps) - other).quantize(D("0.01"), ROUND_CEILING)
+        return need
+
+    def pos_json(ps, isolated=None):
+        out = []
+        for i, q, e in ps:
+            p = {"instrument": i, "size": str(q), "entryPrice": str(e)}
+            if isolated is not None:
+                p["isolatedMargin"] = str(isolated)
+            out.append(p)
+        return out
+
+    accounts, subs = [], []   # subs: (kind, own warning, ratio at the opening marks)
+    names = [i for i, *_ in insts]
+    for n in range(n_accounts):
+        aid = f"qv-{n:05d}"
+        u = rng.random()
+        warning = thresholds["warning"]
+        own = None
+        if rng.random() < 0.04:
+            own = rng.choice(["1.3", "1.8", "2.0"])
+            warning = D(own)
+        account = {"accountId": aid}
+        if u < 0.40 or own is not None:
+            kind = "cross-1"
+            ps = [position(rng.choices(names, weights=[45, 30, 25])[0])]
+            ratio = target(warning)
+            account["collateral"] = {"USDT": str(fund(ratio, ps))}
+            account["positions"] = pos_json(ps)
+            cross = ps
+            btc = D(0)
+        elif u < 0.62:
+            kind = "cross-multi"
+            ps = [position(i) for i in rng.sample(names, rng.choice([2, 3]))]
+            ratio = target(warning)
+            account["collateral"] = {"USDT": str(fund(ratio, ps))}
+            account["positions"] = pos_json(ps)
+            cross, btc = ps, D(0)
+        elif u < 0.76:
+            kind = "isolated"
+            iso = [position(rng.choice(names))]
+            margin = fund(target(warning), iso)
+            account["collateral"] = {"USDT": str(D(rng.randrange(1000, 20000)))}
+            account["positions"] = pos_json(iso, isolated=margin)
+            cross, btc = [], D(0)
+            subs.append(("isolated", warning, (margin + pnl(iso)) / req(iso)))
+            if rng.random() < 0.5:
+                other = [i for i in names if i != iso[0][0]]
+                ps = [position(rng.choice(other))]
+                account["collateral"] = {"USDT": str(fund(target(warning), ps))}
+                account["positions"] = pos_json(ps) + account["positions"]
+                cross, kind = ps, "cross-beside-isolated"
+        else:
+            kind = "btc-collateral"
+            ps = [position(i) for i in rng.sample(names, rng.choice([1, 1, 2]))]
+            ratio = target(warning)
+            equity = ratio * req(ps) - pnl(ps)
+            share = D(rng.uniform(0.3, 1.0))
+            btc = max((equity * share / (marks["BTC-USD"] * (1 - QV_BTC_HAIRCUT))).quantize(D("0.0001"), ROUND_HALF_UP),
+                      D("0.0001"))
+            value = btc * marks["BTC-USD"] * (1 - QV_BTC_HAIRCUT)
+            usdt = fund(ratio, ps, other=value)
+            if usdt < 0:
+                usdt = D("0.00")
+            account["collateral"] = {"USDT": str(usdt), "BTC": str(btc)}
+            account["positions"] = pos_json(ps)
+            cross = ps
+        if own is not None:
+            account["warning"] = own
+        if cross:
+            c = D(account["collateral"]["USDT"]) + btc * marks["BTC-USD"] * (1 - QV_BTC_HAIRCUT)
+            subs.append((kind, warning, (c + pnl(cross)) / req(cross)))
+        accounts.append(account)
+
+    events = []
+    for t in range(seconds):
+        for inst, _, _, _, ms in insts:
+            events.append({"at": at(t, ms), "type": "PRICE", "instrument": inst, "markPrice": str(paths[inst][t]),
+                           "sequence": t + 1})
+    venue = {"id": "quiet", "thresholds": dict(QV_THRESHOLDS), "hysteresis": "0.02", "gracePeriodSeconds": 600,
+             "finalNoticeSeconds": 300, "reminderSeconds": 300}
+    doc = {"venue": venue,
+           "instruments": [{"symbol": s, "tiers": [{"floor": f, "cap": c, "mmr": r} for f, c, r in t]}
+                           for s, t in QV_TIERS.items()],
+           "collateralAssets": [{"asset": "USDT", "haircut": "0"},
+                                {"asset": "BTC", "haircut": str(QV_BTC_HAIRCUT), "priceInstrument": "BTC-USD"}],
+           "accounts": accounts, "events": events}
+    near = [s for s in subs if any(abs(s[2] / t - 1) <= D("0.1")
+                                   for t in (s[1], thresholds["marginCall"], thresholds["critical"], thresholds["liquidation"]))]
+    kinds = {}
+    for s in subs:
+        kinds[s[0]] = kinds.get(s[0], 0) + 1
+    moves = {i: (paths[i][-1] / paths[i][0] - 1) * 100 for i in names}
+    stats = {"accounts": len(accounts), "subAccounts": len(subs), "nearThreshold": len(near),
+             "nearThresholdShare": round(len(near) / len(subs), 3), "subAccountsByKind": kinds,
+             "ownWarning": sum(1 for a in accounts if "warning" in a), "events": len(events),
+             "hourMovePct": {i: float(round(m, 2)) for i, m in moves.items()}}
+    if len(near) < D("0.2") * len(subs):
+        raise AssertionError(f"only {len(near)} of {len(subs)} (sub-)accounts within 10 % of a threshold")
+    return doc, stats
+
+
+_n = ARGS.accounts
+_name = "quiet-venue.json" if _n is None else f"quiet-venue-{_n}.json"
+_doc, _stats = quiet_venue() if _n is None else quiet_venue(_n)
+with open(__file__.replace("make-sample.py", _name), "w") as f:
+    json.dump(_doc, f, indent=1)
     f.write("\n")
+print(f"wrote scenarios/{_name}: {json.dumps(_stats)}", file=sys.stderr)
