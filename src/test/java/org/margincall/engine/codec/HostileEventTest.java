@@ -43,7 +43,7 @@ class HostileEventTest {
         COLLATERAL("Collateral Changed", HostileEventTest.COLLATERAL, HandlerParsing::account),
         POSITION("Position Changed", HostileEventTest.POSITION, HandlerParsing::account),
         PENDING("Deposit Pending", HostileEventTest.PENDING, HandlerParsing::depositPending),
-        /** "Deposit Pending" through the account handler's parse: validated, then refused as not handled yet (§3.6). */
+        /** "Deposit Pending" through the account handler's parse (§3.6): validated like the schema. */
         PENDING_VIA_PARSE("Deposit Pending", HostileEventTest.PENDING, HandlerParsing::account);
 
         final String detailType;
@@ -198,9 +198,15 @@ class HostileEventTest {
         rows.add(new Row("pending amount negative", Kind.PENDING, with(Kind.PENDING, "amount", "\"-5\""), "detail.amount", "negative"));
         rows.add(new Row("deposit pending malformed through parse", Kind.PENDING_VIA_PARSE,
                 with(Kind.PENDING_VIA_PARSE, "amount", "\"-0\""), "detail.amount", "negative zero"));
-        rows.add(new Row("deposit pending well-formed through parse", Kind.PENDING_VIA_PARSE, parse(PENDING), "detail-type",
-                "not handled yet"));
         return rows.stream();
+    }
+
+    @org.junit.jupiter.api.Test
+    void aWellFormedDepositPendingBecomesAnAccountChangeCarryingIt() {
+        var change = HandlerParsing.account(HandlerParsing.envelope("Deposit Pending", parse(PENDING)));
+        assertThat(change.pending()).as("the deposit in flight (SPEC §3.6)").isNotNull();
+        assertThat(change.collateral()).isEmpty();
+        assertThat(change.position()).isNull();
     }
 
     @ParameterizedTest(name = "{0}")
