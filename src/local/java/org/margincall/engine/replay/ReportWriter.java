@@ -2,11 +2,15 @@ package org.margincall.engine.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -16,9 +20,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.margincall.engine.domain.AcceptedMark;
+import org.margincall.engine.domain.Catalog;
 import org.margincall.engine.domain.Evaluation;
+import org.margincall.engine.domain.Marks;
+import org.margincall.engine.domain.PriceArrival;
+import org.margincall.engine.domain.PriceStamp;
 import org.margincall.engine.domain.Thresholds;
 import org.margincall.engine.domain.Timestamps;
+import org.margincall.engine.domain.Venue;
+import org.margincall.engine.domain.VenueSnapshot;
+import org.margincall.engine.domain.WickGuard;
 import org.margincall.engine.scenario.Scenario;
 import org.margincall.engine.scenario.ScenarioEvent;
 
@@ -28,6 +40,13 @@ import org.margincall.engine.scenario.ScenarioEvent;
  * sub-accounts worst first by final collateral ratio), then the price path of each instrument,
  * then, worst first, each sub-account that received a notice: its collateral ratio over scenario
  * time against the four thresholds, a marker per notice, and the notices' figures.
+ *
+ * <p>The trader protections are marked where they acted: suspect marks (SPEC §3.5) on the price
+ * charts, recomputed from the scenario's price events with the engine's own {@link PriceArrival},
+ * with the time each holds hand-offs; notices whose evaluation used a suspect mark, and among them
+ * the hand-offs held (ratio at or below liquidation, level kept at CRITICAL); deadlines postponed
+ * by a deposit in flight (SPEC §3.6), against the call's undelayed clock; and each notice's
+ * probability of touching the liquidation price within the hour (SPEC §4).
  *
  * <p>The page is a function of the scenario and the notifications only: no wall-clock value, no
  * hash order, no randomness, numbers formatted in {@link Locale#ROOT}. The same replay gives the
@@ -42,6 +61,12 @@ public final class ReportWriter {
     private static final int PAD_T = 22;
     private static final int PAD_B = 24;
     private static final int LABEL_GAP = 11;
+    /** Height of one postponed-deadline row above a ratio chart. */
+    private static final int BAND_ROW = 16;
+    /** Suspect marks and the notices that used one (SPEC §3.5). */
+    static final String SUSPECT = "#c0392b";
+    /** Deadlines postponed by a deposit in flight (SPEC §3.6). */
+    static final String POSTPONED = "#8e44ad";
     /** Colour per notice type, in severity order (the legend's order: fixed, so the page is byte-identical). */
     static final Map<String, String> COLORS = ordered(
             "LIQUIDATION_HANDOFF", "#6c0a0a", "FINAL_NOTICE", "#c0392b", "MARGIN_CALL", "#e67e22",
@@ -52,6 +77,8 @@ public final class ReportWriter {
             "LIQUIDATION", "#6c0a0a", "CRITICAL", "#c0392b", "MARGIN_CALL", "#e67e22", "WARNING", "#d4a017",
             "HEALTHY", "#27ae60");
     private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter HMS_MS = DateTimeFormatter.ofPattern("HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter HM = DateTimeFormatter.ofPattern("HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter DAY_HM = DateTimeFormatter.ofPattern("MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final long[] TIME_STEPS_S = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
@@ -152,6 +179,106 @@ public final class ReportWriter {
         }
     }
 
+    /**
+     * A mark the engine flagged as suspect on arrival (SPEC §3.5).
+     *
+     * @param why the rule that flagged it, with the figures
+     */
+    public record SuspectTick(String instrument, Instant at, BigDecimal price, String why) {
+    }
+
+    /**
+     * The scenario's suspect marks in event order, decided as the engine decides them: each PRICE
+     * event through {@link PriceArrival} on a snapshot of its own (duplicates and out-of-order
+     * events are not marks). Empty when the venue has no wick guard.
+     */
+    public static List<SuspectTick> suspectTicks(Scenario scenario) {
+        Catalog catalog = scenario.catalog();
+        WickGuard guard = catalog.venue().wickGuard();
+        if (guard == null) {
+            return List.of();
+        }
+        VenueSnapshot snap = new VenueSnapshot(catalog, new Marks(catalog), new HashMap<>());
+        Map<String, ScenarioEvent.Price> previous = new HashMap<>();
+        List<SuspectTick> out = new ArrayList<>();
+        for (ScenarioEvent e : scenario.events()) {
+            if (!(e instanceof ScenarioEvent.Price p)) {
+                continue;
+            }
+            AcceptedMark m = PriceArrival.accept(snap, p.instrument(), p.markPrice(), p.indexPrice(),
+                    PriceStamp.of(p.at(), p.sequence()), "scenario");
+            if (m == null) {
+                continue;
+            }
+            PriceArrival.apply(snap, m);
+            ScenarioEvent.Price before = previous.put(p.instrument(), p);
+            if (!m.suspect()) {
+                continue;
+            }
+            String why;
+            if (p.indexPrice() != null) {
+                why = "mark " + pct(p.markPrice(), p.indexPrice()) + " from index " + trimZeros(p.indexPrice().toPlainString())
+                        + " (maxMarkIndexDeviation " + share(guard.maxMarkIndexDeviation()) + ")";
+            } else {
+                why = pct(p.markPrice(), before.markPrice()) + " from " + trimZeros(before.markPrice().toPlainString())
+                        + " " + Duration.between(before.at(), p.at()).toSeconds() + " s earlier (maxTickMove "
+                        + share(guard.maxTickMove()) + ")";
+            }
+            out.add(new SuspectTick(p.instrument(), p.at(), p.markPrice(), why));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * What one notice shows of the protections.
+     *
+     * @param suspect its evaluation used a suspect mark ({@code priceSuspect})
+     * @param held a hand-off held: the ratio was at or below liquidation, yet the level is not LIQUIDATION
+     * @param deadline the notice's {@code deadline}, or null
+     * @param undelayed when that clock step would fall due had no deposit in flight postponed it
+     *        (the call's opening + grace, + final once the call had its final notice), or null
+     * @param handoffStep whether the deadline is the hand-off step's (the call had its final notice)
+     */
+    public record NoticeMarks(boolean suspect, boolean held, Instant deadline, Instant undelayed, boolean handoffStep) {
+        public boolean postponed() {
+            return deadline != null && undelayed != null && deadline.isAfter(undelayed);
+        }
+    }
+
+    /**
+     * The marks of a (sub-)account's notices, in order. A call opens with a notice (SPEC §3.3), so
+     * its first notice's time is the opening; {@code deadline} is the grace step's until the call's
+     * final notice, the hand-off step's after it (SPEC §3.4, §6).
+     */
+    public static List<NoticeMarks> noticeMarks(List<JsonNode> notices, Venue venue) {
+        double liquidation = venue.thresholds().liquidation().doubleValue();
+        Map<String, Instant> opened = new HashMap<>();
+        Set<String> finalSent = new HashSet<>();
+        List<NoticeMarks> out = new ArrayList<>();
+        for (JsonNode n : notices) {
+            Instant at = Timestamps.parse("evaluatedAt", n.get("evaluatedAt").asText());
+            JsonNode call = n.get("callId");
+            Instant undelayed = null;
+            boolean handoffStep = false;
+            if (call != null && !call.isNull()) {
+                Instant opening = opened.computeIfAbsent(call.asText(), k -> at);
+                if ("FINAL_NOTICE".equals(n.get("type").asText())) {
+                    finalSent.add(call.asText());
+                }
+                handoffStep = finalSent.contains(call.asText());
+                undelayed = opening.plusSeconds(venue.gracePeriodSeconds() + (handoffStep ? venue.finalNoticeSeconds() : 0));
+            }
+            JsonNode d = n.get("deadline");
+            Instant deadline = d == null || d.isNull() ? null : Timestamps.parse("deadline", d.asText());
+            JsonNode s = n.get("priceSuspect");
+            boolean suspect = s != null && s.asBoolean();
+            double r = ratio(n);
+            boolean held = suspect && Double.isFinite(r) && r <= liquidation && !"LIQUIDATION".equals(n.get("level").asText());
+            out.add(new NoticeMarks(suspect, held, deadline, undelayed, handoffStep));
+        }
+        return List.copyOf(out);
+    }
+
     public static String html(String title, Scenario scenario, Series series, List<JsonNode> notifications) {
         List<ScenarioEvent> events = scenario.events();
         Instant start = events.isEmpty() ? Instant.EPOCH : events.get(0).at();
@@ -172,12 +299,22 @@ public final class ReportWriter {
                         + "table{border-collapse:collapse;margin:4px 0 8px}td,th{padding:2px 8px;text-align:left;"
                         + "border-bottom:1px solid #eee;vertical-align:top}th{background:#f3f3f3;font-weight:600}"
                         + ".n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.t{white-space:nowrap}"
+                        + "th.n{white-space:normal}"
                         + ".cards{display:flex;gap:32px;flex-wrap:wrap;align-items:flex-start}.note{color:#777;font-size:12px}"
+                        + "i.ring{display:inline-block;width:9px;height:9px;margin:0 5px -1px 0;border-radius:50%;"
+                        + "border:1.6px solid " + SUSPECT + "}i.ring.d{border-style:dashed}"
+                        + "i.band{display:inline-block;width:14px;height:10px;margin:0 5px -1px 0;background:" + SUSPECT
+                        + ";opacity:.15}i.arrow{display:inline-block;width:16px;height:0;margin:0 5px 3px 0;"
+                        + "border-top:1.6px solid " + POSTPONED + "}"
+                        + ".tag{display:inline-block;font-size:11px;padding:0 4px;margin:0 3px 1px 0;border-radius:3px;"
+                        + "white-space:nowrap;border:1px solid}.tag.s{color:" + SUSPECT + "}.tag.h{color:#fff;background:#6c0a0a;"
+                        + "border-color:#6c0a0a}.tag.p{color:" + POSTPONED + "}.tag.w{color:#555}"
                         + "</style></head><body>");
         b.append("<h1>").append(esc(title)).append("</h1><p class=\"meta\">Venue <b>")
                 .append(esc(scenario.catalog().venue().id())).append("</b>: ").append(scenario.accounts().size())
                 .append(" accounts, ").append(events.size()).append(" events from ").append(Timestamps.format(start))
-                .append(" to ").append(Timestamps.format(end)).append(" (scenario time, UTC), ")
+                .append(" to ").append(Timestamps.format(end)).append(" (scenario time, UTC; a time below without a date is on ")
+                .append(DAY.format(start)).append("), ")
                 .append(notifications.size()).append(" notifications.</p>");
         b.append("<p class=\"meta\">Collateral ratio = equity / maintenance margin. Thresholds: ");
         String[] names = thresholdNames();
@@ -190,7 +327,13 @@ public final class ReportWriter {
         b.append(", hysteresis ").append(esc(scenario.catalog().venue().hysteresis().stripTrailingZeros().toPlainString()))
                 .append(".</p>");
 
-        overview(b, overview);
+        WickGuard guard = scenario.catalog().venue().wickGuard();
+        List<SuspectTick> suspects = suspectTicks(scenario);
+        Map<String, List<NoticeMarks>> marksBySub = new LinkedHashMap<>();
+        for (Outcome o : overview.worstFirst()) {
+            marksBySub.put(o.subAccount(), noticeMarks(o.notices(), scenario.catalog().venue()));
+        }
+        overview(b, overview, start, protections(guard != null, suspects, marksBySub));
 
         // Price paths.
         Map<String, TreeMap<Instant, Double>> prices = new LinkedHashMap<>();
@@ -201,20 +344,39 @@ public final class ReportWriter {
         }
         if (!prices.isEmpty()) {
             b.append("<h2>Mark prices</h2>");
+            if (guard != null) {
+                b.append("<p class=\"note\"><i class=\"ring\"></i>suspect mark (wick guard, SPEC §3.5: more than ")
+                        .append(share(guard.maxMarkIndexDeviation())).append(" from the event's index, or without an index more than ")
+                        .append(share(guard.maxTickMove())).append(" from the previous mark at most ").append(guard.windowSeconds())
+                        .append(" s earlier) <i class=\"band\"></i>the ").append(guard.holdSeconds())
+                        .append(" s it holds hand-offs of the accounts that use it. ").append(suspects.size())
+                        .append(suspects.size() == 1 ? " suspect mark." : " suspect marks.").append("</p>");
+            }
         }
         for (Map.Entry<String, TreeMap<Instant, Double>> p : prices.entrySet()) {
             double lo = p.getValue().values().stream().mapToDouble(Double::doubleValue).min().orElse(0);
             double hi = p.getValue().values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
             double pad = Math.max((hi - lo) * 0.05, Math.abs(hi) * 0.001);
+            List<SuspectTick> mine = suspects.stream().filter(s -> s.instrument().equals(p.getKey())).toList();
             b.append("<h3>").append(esc(p.getKey())).append("</h3>");
-            chart(b, start, end, new Axis(lo - pad, hi + pad, null), null, p.getValue(), "#2c3e50", List.of());
+            chart(b, start, end, new Axis(lo - pad, hi + pad, null), null, p.getValue(), "#2c3e50", List.of(),
+                    new Overlay(mine, guard == null ? 0 : guard.holdSeconds(), List.of()));
         }
 
         // Ratios per sub-account that received a notice, worst first, with their notices.
         b.append("<h2>Collateral ratio per (sub-)account, worst first</h2><div class=\"legend\">Markers: ");
         COLORS.forEach((type, color) -> b.append("<span><i class=\"sw\" style=\"background:").append(color)
                 .append("\"></i>").append(type).append("</span>"));
-        b.append("</div>");
+        b.append("</div><p class=\"note\">");
+        if (guard != null) {
+            b.append("<i class=\"ring d\"></i>the notice's evaluation used a suspect mark (priceSuspect, SPEC §3.5) · "
+                    + "<span class=\"tag h\">held</span>hand-off held: the ratio was at or below liquidation, the suspect "
+                    + "mark kept the level at CRITICAL · ");
+        }
+        b.append("<i class=\"arrow\"></i>deadline postponed by a deposit in flight (SPEC §3.6), from the call's "
+                + "undelayed clock step to the deadline the notices carry · <span class=\"tag w\">pending</span>deposits in "
+                + "flight, their value · P(touch 1h): probability that the mark touches the liquidation price within the "
+                + "hour (liquidationProbability1h, SPEC §4)</p>");
         int quiet = 0;
         for (Outcome o : overview.worstFirst()) {
             if (o.notices().isEmpty()) {
@@ -226,8 +388,10 @@ public final class ReportWriter {
                     .append(" — final <span style=\"color:").append(LEVELS.getOrDefault(o.finalLevel(), "#000")).append("\">")
                     .append(esc(o.finalLevel())).append("</span>, ratio ").append(ratio4(o.finalRatio())).append(" (")
                     .append(o.notices().size()).append(o.notices().size() == 1 ? " notice" : " notices").append(")</h3>");
-            chart(b, start, end, ratioAxis(t, path, o.notices()), t, path, "#2980b9", o.notices());
-            noticeTable(b, o.notices());
+            List<NoticeMarks> marks = marksBySub.get(o.subAccount());
+            chart(b, start, end, ratioAxis(t, path, o.notices()), t, path, "#2980b9", o.notices(),
+                    new Overlay(List.of(), 0, marks));
+            noticeTable(b, o.notices(), marks, start);
         }
         if (quiet > 0) {
             b.append("<p class=\"note\">").append(quiet).append(quiet == 1 ? " (sub-)account" : " (sub-)accounts")
@@ -236,7 +400,36 @@ public final class ReportWriter {
         return b.append("</body></html>\n").toString();
     }
 
-    private static void overview(StringBuilder b, Overview o) {
+    /**
+     * The overview's card of the trader protections (SPEC §3.5, §3.6): how often they acted. Empty
+     * when the venue has no wick guard and no deadline was postponed.
+     */
+    private static String protections(boolean guarded, List<SuspectTick> suspects, Map<String, List<NoticeMarks>> marks) {
+        int suspectNotices = 0;
+        int held = 0;
+        int postponed = 0;
+        for (List<NoticeMarks> ms : marks.values()) {
+            for (NoticeMarks m : ms) {
+                suspectNotices += m.suspect() ? 1 : 0;
+                held += m.held() ? 1 : 0;
+            }
+            postponed += postponedSteps(ms).size();
+        }
+        if (!guarded && postponed == 0) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("<table><tr><th>protections</th><th class=\"n\">count</th></tr>");
+        if (guarded) {
+            b.append("<tr><td><i class=\"ring\"></i>suspect marks</td><td class=\"n\">").append(suspects.size())
+                    .append("</td></tr><tr><td><i class=\"ring d\"></i>notices on a suspect mark</td><td class=\"n\">")
+                    .append(suspectNotices).append("</td></tr><tr><td><span class=\"tag h\">held</span>hand-offs held</td>"
+                            + "<td class=\"n\">").append(held).append("</td></tr>");
+        }
+        return b.append("<tr><td><i class=\"arrow\"></i>clock steps postponed</td><td class=\"n\">").append(postponed)
+                .append("</td></tr></table>").toString();
+    }
+
+    private static void overview(StringBuilder b, Overview o, Instant start, String protections) {
         b.append("<h2>Overview</h2><div class=\"cards\"><table><tr><th>final level</th><th class=\"n\">(sub-)accounts</th></tr>");
         o.byFinalLevel().forEach((level, count) -> b.append("<tr><td><i class=\"sw\" style=\"background:")
                 .append(LEVELS.getOrDefault(level, "#000")).append("\"></i>").append(esc(level)).append("</td><td class=\"n\">")
@@ -250,7 +443,8 @@ public final class ReportWriter {
                     .append("\"></i>").append(esc(e.getKey())).append("</td><td class=\"n\">").append(e.getValue())
                     .append("</td></tr>");
         }
-        b.append("<tr><td><b>total</b></td><td class=\"n\"><b>").append(total).append("</b></td></tr></table></div>");
+        b.append("<tr><td><b>total</b></td><td class=\"n\"><b>").append(total).append("</b></td></tr></table>").append(protections)
+                .append("</div>");
         b.append("<h3>(Sub-)accounts, worst first (lowest final collateral ratio)</h3>")
                 .append("<p class=\"note\">Deposits and the reduce fraction are those of the last notice; a (sub-)account "
                         + "without notice stayed HEALTHY. Isolated positions are sub-accounts of their own "
@@ -270,7 +464,7 @@ public final class ReportWriter {
             b.append("</td><td style=\"color:").append(LEVELS.getOrDefault(out.finalLevel(), "#000")).append("\">")
                     .append(esc(out.finalLevel())).append("</td><td class=\"n\">").append(ratio4(out.finalRatio()))
                     .append("</td><td class=\"n\">").append(ratio4(out.lowestRatio())).append("</td><td class=\"t\">")
-                    .append(out.lowestAt() == null ? "—" : Timestamps.format(out.lowestAt())).append("</td><td class=\"n\">")
+                    .append(out.lowestAt() == null ? "—" : clock(out.lowestAt(), start)).append("</td><td class=\"n\">")
                     .append(out.notices().size()).append("</td>");
             if (last == null) {
                 b.append("<td>—</td><td class=\"n\">—</td><td class=\"n\">—</td><td class=\"n\">—</td>");
@@ -285,21 +479,104 @@ public final class ReportWriter {
         b.append("</table>");
     }
 
-    private static void noticeTable(StringBuilder b, List<JsonNode> notices) {
+    private static void noticeTable(StringBuilder b, List<JsonNode> notices, List<NoticeMarks> marks, Instant start) {
         b.append("<table><tr><th>time (UTC)</th><th>type</th><th>reason</th><th>level</th><th class=\"n\">ratio</th>"
                 + "<th class=\"n\">equity</th><th class=\"n\">required deposit</th><th class=\"n\">minimum deposit</th>"
-                + "<th class=\"n\">reduce fraction</th><th class=\"n\">liquidation price</th></tr>");
-        for (JsonNode n : notices) {
-            b.append("<tr><td class=\"t\">").append(esc(n.get("evaluatedAt").asText())).append("</td><td style=\"color:")
+                + "<th class=\"n\">reduce fraction</th><th class=\"n\">liquidation price</th><th class=\"n\">P(touch 1h)</th>"
+                + "<th>deadline</th><th>protections</th></tr>");
+        for (int i = 0; i < notices.size(); i++) {
+            JsonNode n = notices.get(i);
+            NoticeMarks m = marks.get(i);
+            Instant at = Timestamps.parse("evaluatedAt", n.get("evaluatedAt").asText());
+            b.append("<tr><td class=\"t\" title=\"").append(esc(n.get("evaluatedAt").asText())).append("\">")
+                    .append(clock(at, start)).append("</td><td style=\"color:")
                     .append(COLORS.getOrDefault(n.get("type").asText(), "#000")).append("\">")
                     .append(esc(n.get("type").asText())).append("</td><td>").append(esc(n.get("reason").asText()))
                     .append("</td><td>").append(esc(n.get("level").asText())).append("</td><td class=\"n\">")
                     .append(ratio4(ratio(n))).append("</td><td class=\"n\">").append(text(n, "equity"))
                     .append("</td><td class=\"n\">").append(text(n, "requiredDeposit")).append("</td><td class=\"n\">")
                     .append(text(n, "minimumDeposit")).append("</td><td class=\"n\">").append(number(n, "reduceFraction"))
-                    .append("</td><td class=\"n\">").append(liquidationPrices(n)).append("</td></tr>");
+                    .append("</td><td class=\"n\">").append(liquidationPrices(n)).append("</td><td class=\"n\">")
+                    .append(touchProbabilities(n)).append("</td><td>");
+            if (m.deadline() == null) {
+                b.append("—");
+            } else {
+                b.append("<span class=\"t\">").append(clock(m.deadline(), start)).append("</span>");
+                if (m.postponed()) {
+                    b.append(" <span class=\"tag p\" title=\"").append(m.handoffStep() ? "hand-off" : "grace")
+                            .append(" step due at ").append(clock(m.undelayed(), start)).append(" without the deposit in flight\">")
+                            .append("postponed ").append(shift(Duration.between(m.undelayed(), m.deadline()))).append("</span>");
+                }
+            }
+            b.append("</td><td>");
+            if (m.held()) {
+                b.append("<span class=\"tag h\">held</span>");
+            }
+            if (m.suspect()) {
+                b.append("<span class=\"tag s\">suspect price</span>");
+            }
+            JsonNode pending = n.get("pendingDeposit");
+            if (pending != null && !pending.isNull() && new BigDecimal(pending.asText()).signum() != 0) {
+                b.append("<span class=\"tag w\" title=\"deposits in flight (pendingDeposit, SPEC §3.6)\">pending ")
+                        .append(esc(pending.asText())).append("</span>");
+            }
+            b.append("</td></tr>");
         }
         b.append("</table>");
+    }
+
+    /**
+     * Each position's liquidationProbability1h as a percentage, one decimal (half-up), "—" when null:
+     * one line per position, level with its line in the liquidation price column.
+     */
+    private static String touchProbabilities(JsonNode n) {
+        JsonNode positions = n.get("positions");
+        if (positions == null || !positions.isArray() || positions.isEmpty()) {
+            return "—";
+        }
+        List<String> lines = new ArrayList<>();
+        for (JsonNode p : positions) {
+            JsonNode v = p.get("liquidationProbability1h");
+            String pr = v == null || v.isNull() || !v.isNumber() ? "—" : percent(v.decimalValue());
+            lines.add(pr);
+        }
+        return String.join("<br>", lines);
+    }
+
+    /** A fraction as a percentage with one decimal, half-up: 0.3132 → "31.3 %". */
+    static String percent(BigDecimal fraction) {
+        return fraction.movePointRight(2).setScale(1, RoundingMode.HALF_UP).toPlainString() + " %";
+    }
+
+    /** A venue setting given as a fraction, as a percentage without trailing zeros: 0.05 → "5 %". */
+    private static String share(BigDecimal fraction) {
+        return fraction.movePointRight(2).stripTrailingZeros().toPlainString() + " %";
+    }
+
+    /** The signed relative move from {@code from} to {@code to}, as a percentage: "−8.0 %". */
+    private static String pct(BigDecimal to, BigDecimal from) {
+        String p = percent(to.subtract(from).divide(from, MathContext.DECIMAL64));
+        return p.startsWith("-") ? "−" + p.substring(1) : "+" + p;
+    }
+
+    /** An instant as a clock time, with the date only when it is not {@code ref}'s (UTC), milliseconds only when set. */
+    private static String clock(Instant t, Instant ref) {
+        String c = t.getNano() == 0 ? HMS.format(t) : HMS_MS.format(t);
+        boolean sameDay = t.atZone(ZoneOffset.UTC).toLocalDate().equals(ref.atZone(ZoneOffset.UTC).toLocalDate());
+        return sameDay ? c : DAY.format(t) + " " + c;
+    }
+
+    /** A positive duration, short: "+45 s", "+8 min 00 s", "+2 h 05 min". */
+    static String shift(Duration d) {
+        long ms = d.toMillis();
+        long s = ms / 1000;
+        if (s < 60) {
+            return ms % 1000 == 0 ? "+" + s + " s" : String.format(Locale.ROOT, "+%.3f s", ms / 1000.0);
+        }
+        if (s < 3600) {
+            return String.format(Locale.ROOT, "+%d min %02d s", s / 60, s % 60);
+        }
+        return String.format(Locale.ROOT, "+%d h %02d min", s / 3600, (s % 3600) / 60);
     }
 
     /** One line per position: the price alone for a single position, prefixed by the instrument otherwise. */
@@ -355,13 +632,27 @@ public final class ReportWriter {
         return new Axis(lo - pad, hi + pad, notes.isEmpty() ? null : "axis cut: ratios " + String.join(", ", notes));
     }
 
+    /**
+     * What a chart marks beyond its line and notices.
+     *
+     * @param suspects suspect marks of a price chart, each shaded for {@code holdSeconds}
+     * @param notices the marks of a ratio chart's notices, aligned with them
+     */
+    private record Overlay(List<SuspectTick> suspects, long holdSeconds, List<NoticeMarks> notices) {
+    }
+
     private static void chart(StringBuilder b, Instant start, Instant end, Axis axis, Thresholds thresholds,
-                              TreeMap<Instant, Double> series, String color, List<JsonNode> marks) {
+                              TreeMap<Instant, Double> series, String color, List<JsonNode> marks, Overlay overlay) {
         double lo = axis.lo();
         double hi = axis.hi();
         double span = end.toEpochMilli() - start.toEpochMilli();
-        b.append("<svg width=\"").append(W).append("\" height=\"").append(H).append("\" viewBox=\"0 0 ").append(W).append(' ')
-                .append(H).append("\" role=\"img\">");
+        List<NoticeMarks> postponed = postponedSteps(overlay.notices());
+        int band = postponed.isEmpty() ? 0 : BAND_ROW * postponed.size() + 6;
+        b.append("<svg width=\"").append(W).append("\" height=\"").append(H + band).append("\" viewBox=\"0 0 ").append(W).append(' ')
+                .append(H + band).append("\" role=\"img\">");
+        if (band > 0) {
+            b.append("<g transform=\"translate(0,").append(band).append(")\">");
+        }
         // Value grid and labels.
         double step = niceStep((hi - lo) / 5);
         for (long k = (long) Math.ceil(lo / step - 1e-9); k <= (long) Math.floor(hi / step + 1e-9); k++) {
@@ -393,6 +684,16 @@ public final class ReportWriter {
         if (thresholds != null) {
             thresholdLines(b, thresholds, lo, hi);
         }
+        double right = W - PAD_R;
+        for (SuspectTick s : overlay.suspects()) {
+            // the time it holds hand-offs (SPEC §3.5)
+            double x0 = x(s.at(), start, span);
+            double x1 = Math.min(right, x(s.at().plusSeconds(overlay.holdSeconds()), start, span));
+            if (x1 > x0) {
+                b.append(f("<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" fill-opacity=\"0.15\"/>", x0,
+                        PAD_T, x1 - x0, H - PAD_T - PAD_B, SUSPECT));
+            }
+        }
         StringBuilder path = new StringBuilder();
         Double last = null;
         for (Map.Entry<Instant, Double> p : series.entrySet()) {
@@ -413,20 +714,84 @@ public final class ReportWriter {
             b.append("<path d=\"").append(path).append("\" fill=\"none\" stroke=\"").append(color)
                     .append("\" stroke-width=\"1.6\"/>");
         }
-        for (JsonNode n : marks) {
+        for (SuspectTick s : overlay.suspects()) {
+            b.append(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\">"
+                            + "<title>suspect mark %s %s at %s: %s</title></circle>", x(s.at(), start, span),
+                    y(clamp(s.price().doubleValue(), lo, hi), lo, hi), SUSPECT, esc(s.instrument()),
+                    esc(trimZeros(s.price().toPlainString())), Timestamps.format(s.at()), esc(s.why())));
+        }
+        for (int i = 0; i < marks.size(); i++) {
+            JsonNode n = marks.get(i);
+            NoticeMarks m = i < overlay.notices().size() ? overlay.notices().get(i) : null;
             Instant at = Timestamps.parse("evaluatedAt", n.get("evaluatedAt").asText());
             double r = ratio(n);
+            double xx = x(at, start, span);
             double yy = y(Double.isFinite(r) ? clamp(r, lo, hi) : hi, lo, hi);
-            b.append(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"#fff\"><title>%s %s %s, level %s, ratio %s</title></circle>",
-                    x(at, start, span), yy, COLORS.getOrDefault(n.get("type").asText(), "#000"),
+            if (m != null && m.suspect()) {
+                b.append(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"8.5\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.4\" "
+                        + "stroke-dasharray=\"3 2\"/>", xx, yy, SUSPECT));
+            }
+            b.append(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"#fff\"><title>%s %s %s, level %s, ratio %s%s</title></circle>",
+                    xx, yy, COLORS.getOrDefault(n.get("type").asText(), "#000"),
                     esc(n.get("evaluatedAt").asText()), esc(n.get("type").asText()), esc(n.get("reason").asText()),
-                    esc(n.get("level").asText()), ratio4(r)));
+                    esc(n.get("level").asText()), ratio4(r), m == null ? "" : (m.suspect() ? ", suspect price" : "")
+                            + (m.held() ? ", hand-off held" : "")));
+            if (m != null && m.held()) {
+                // above the marker, or below it when the marker is at the top of the plot
+                double ly = yy - 12 < PAD_T + 8 ? yy + 20 : yy - 12;
+                b.append(f("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" font-weight=\"600\" fill=\"#6c0a0a\" "
+                        + "text-anchor=\"middle\" stroke=\"#fafafa\" stroke-width=\"3\" paint-order=\"stroke\">held</text>", xx, ly));
+            }
         }
         if (axis.clipNote() != null) {
             b.append(f("<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#a00\">%s</text>", PAD_L, PAD_T - 8,
                     esc(axis.clipNote())));
         }
+        if (band > 0) {
+            b.append("</g>");
+            postponements(b, postponed, start, span, band);
+        }
         b.append("</svg>");
+    }
+
+    /** The distinct postponed clock steps among a (sub-)account's notices, in order. */
+    private static List<NoticeMarks> postponedSteps(List<NoticeMarks> marks) {
+        Map<String, NoticeMarks> steps = new LinkedHashMap<>();
+        for (NoticeMarks m : marks) {
+            if (m.postponed()) {
+                steps.putIfAbsent(m.undelayed() + " " + m.deadline(), m);
+            }
+        }
+        return List.copyOf(steps.values());
+    }
+
+    /**
+     * One row per postponed clock step in a band above the plot (which is moved down by
+     * {@code band}): an arrow from the call's undelayed step to the deadline its notices carry, a
+     * dotted line down the plot at the undelayed step, and a label beside the arrow.
+     */
+    private static void postponements(StringBuilder b, List<NoticeMarks> steps, Instant start, double span, int band) {
+        double left = PAD_L;
+        double right = W - PAD_R;
+        int row = 0;
+        for (NoticeMarks m : steps) {
+            double x0 = Math.max(left, Math.min(right, x(m.undelayed(), start, span)));
+            double x1 = Math.max(left, Math.min(right, x(m.deadline(), start, span)));
+            double cy = 9 + BAND_ROW * row++;
+            b.append(f("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-dasharray=\"2 3\"/>", x0, x0,
+                    cy, band + H - PAD_B, POSTPONED));
+            b.append(f("<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.6\"/>", x0,
+                    Math.max(x0, x1 - 4), cy, cy, POSTPONED));
+            b.append(f("<polygon points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\" fill=\"%s\"/>", x1, cy, x1 - 7, cy - 4, x1 - 7, cy + 4,
+                    POSTPONED));
+            String label = (m.handoffStep() ? "hand-off step " : "grace step ") + clock(m.undelayed(), start) + " → "
+                    + clock(m.deadline(), start) + " (" + shift(Duration.between(m.undelayed(), m.deadline()))
+                    + ", deposit in flight)";
+            // right of the arrow when it fits in the chart (the band has no threshold labels), else left of it
+            boolean after = x1 + 6 + label.length() * 5.4 <= W - 4;
+            b.append(f("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"%s\" text-anchor=\"%s\" stroke=\"#fafafa\" "
+                    + "stroke-width=\"3\" paint-order=\"stroke\">%s</text>", after ? x1 + 6 : x0 - 6, cy + 3.5, POSTPONED, after ? "start" : "end", esc(label)));
+        }
     }
 
     /**
