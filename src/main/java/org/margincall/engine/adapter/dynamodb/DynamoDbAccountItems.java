@@ -282,8 +282,20 @@ public class DynamoDbAccountItems implements AccountItems {
     @Override
     public ImportResult importAccount(String venueId, Account account, long sequence) {
         for (int attempt = 1; ; attempt++) {
-            if (createIfAbsent(venueId, account, sequence)) {
+            try {
+                ddb.putItem(b -> b.tableName(table).item(newItem(venueId, account, sequence))
+                        .conditionExpression("attribute_not_exists(pk)").returnValuesOnConditionCheckFailure(
+                                software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure.ALL_OLD));
                 return new ImportResult(ImportOutcome.CREATED, null, sequence);
+            } catch (ConditionalCheckFailedException exists) {
+                // DynamoDB returns the stored item (dynalite does not): a current one needs no second request
+                if (exists.hasItem() && !exists.item().isEmpty()) {
+                    StoredAccount stored = AccountCodec.decode(exists.item());
+                    if (stored.lastEventSequence() >= sequence) {
+                        return new ImportResult(stored.lastEventSequence() == sequence ? ImportOutcome.UNCHANGED
+                                : ImportOutcome.SKIPPED_NEWER, stored.account(), stored.lastEventSequence());
+                    }
+                }
             }
             Map<String, AttributeValue> attrs = accountAttributes(account);
             Map<String, AttributeValue> values = new HashMap<>();
