@@ -20,9 +20,16 @@ for _ in $(seq 1 300); do
   kill -0 "$serve" 2>/dev/null || { echo "serve.sh did not start:" >&2; tail -20 "$state.log" >&2; exit 1; }
   sleep 1
 done
+# CPU seconds a process has used (user + system), from /proc: the share of the 2 cores each side
+# takes, which other load on the machine does not change much.
+cpu() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / t }' "/proc/$1/stat"; }
+dynalite=$(awk '$1 == "dynalite" { print $2 }' "$state/stack/pids")
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the import"
-echo "--- first import ($n accounts, $threads threads)"
-infra/local/venue.sh import "$file" --local "$state" --threads "$threads" 2>/dev/null
-echo "--- the same file again"
-infra/local/venue.sh import "$file" --local "$state" --threads "$threads" 2>/dev/null
+for pass in "first import ($n accounts, $threads threads)" "the same file again"; do
+  echo "--- $pass"
+  before=$(cpu "$dynalite")
+  TIMEFORMAT="  importer JVM: %U s user + %S s system CPU"
+  time infra/local/venue.sh import "$file" --local "$state" --threads "$threads" 2>/dev/null
+  echo "  dynalite: $(awk -v a="$before" -v b="$(cpu "$dynalite")" 'BEGIN { printf "%.1f", b - a }') s CPU"
+done
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) after"
