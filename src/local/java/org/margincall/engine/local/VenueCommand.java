@@ -571,8 +571,8 @@ public final class VenueCommand implements Callable<Integer> {
             description = {
                 "Imports an accounts snapshot (JSON Lines), idempotent and resumable.",
                 "One account a line as in SPEC §7 plus the account's event `sequence` (SPEC §5.2) as of the",
-                "snapshot, optionally its `pendingDeposits` (src/main/resources/schema/account-snapshot-v1.schema.json).",
-                "Per account, one conditional write:",
+                "snapshot, optionally its `pendingDeposits`; the schema is",
+                "src/main/resources/schema/account-snapshot-v1.schema.json. Per account, one conditional write:",
                 "  created        the venue had no such account (fresh margin state)",
                 "  updated        the stored account reflects an older event: collateral, positions, warning",
                 "                 and deposits in flight are replaced; levels, calls and outbox are kept",

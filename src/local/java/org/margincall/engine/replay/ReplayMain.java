@@ -38,6 +38,9 @@ import picocli.CommandLine.Parameters;
  * not parse or validate; refused before anything starts), 130 interrupted (SIGINT), 143
  * terminated (SIGTERM). Whatever way it ends, every process the run started is stopped and its
  * state dir removed ({@link LocalStackProcess}).
+ *
+ * <p>{@code venue} as the first argument runs the data-in command instead
+ * ({@link org.margincall.engine.local.VenueCommand}, {@code infra/local/venue.sh}).
  */
 @Command(name = "run-scenario.sh", sortOptions = false, usageHelpWidth = 92,
         description = {
