@@ -38,6 +38,9 @@ import picocli.CommandLine.Parameters;
  * not parse or validate; refused before anything starts), 130 interrupted (SIGINT), 143
  * terminated (SIGTERM). Whatever way it ends, every process the run started is stopped and its
  * state dir removed ({@link LocalStackProcess}).
+ *
+ * <p>{@code venue} as the first argument runs the data-in command instead
+ * ({@link org.margincall.engine.local.VenueCommand}, {@code infra/local/venue.sh}).
  */
 @Command(name = "run-scenario.sh", sortOptions = false, usageHelpWidth = 92,
         description = {
@@ -122,6 +125,11 @@ public final class ReplayMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("venue")) {
+            // data in (infra/local/venue.sh): its own commands, exit codes and signal handling
+            org.margincall.engine.local.VenueCommand.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         // As in the tests (surefire): the engine logs through JBoss Logging, and the JDK's own
         // System.Logger finds jboss-logmanager on the classpath; both must see the same manager.
         if (System.getProperty("java.util.logging.manager") == null) {
@@ -498,7 +506,7 @@ public final class ReplayMain implements Callable<Integer> {
     }
 
     /** The engine's log on stderr, one plain line a record: warnings and up, or INFO with --verbose. */
-    static final class EngineLog {
+    public static final class EngineLog {
         /**
          * The metrics libraries warn on every flush that no CloudWatch agent or service name is
          * configured, which is always true here: errors only, unless --verbose. (Held: JUL keeps
@@ -506,7 +514,7 @@ public final class ReplayMain implements Callable<Integer> {
          */
         private static final List<java.util.logging.Logger> QUIETED = new ArrayList<>();
 
-        static void configure(PrintStream err, boolean verbose) {
+        public static void configure(PrintStream err, boolean verbose) {
             if (!verbose) {
                 for (String name : List.of("software.amazon.cloudwatchlogs.emf", "software.amazon.lambda.powertools")) {
                     java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
@@ -559,16 +567,16 @@ public final class ReplayMain implements Callable<Integer> {
      * Whether a stream is a terminal. run-scenario.sh tells ({@code [ -t 1 ]}, {@code [ -t 2 ]})
      * through system properties; without them, {@link System#console()}.
      */
-    static final class Terminal {
-        static boolean stdout() {
+    public static final class Terminal {
+        public static boolean stdout() {
             return is("margincall.stdout.tty");
         }
 
-        static boolean stderr() {
+        public static boolean stderr() {
             return is("margincall.stderr.tty");
         }
 
-        static boolean colours(boolean tty) {
+        public static boolean colours(boolean tty) {
             String term = System.getenv("TERM");
             return tty && System.getenv("NO_COLOR") == null && !"dumb".equals(term);
         }

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.handler.HandlerParsing;
+import org.margincall.engine.scenario.AccountSnapshot;
 import org.margincall.engine.scenario.Scenario;
 
 /**
@@ -58,7 +59,8 @@ class InputCorpusTest {
         POSITION_CHANGED("position-changed", "position-changed-v1",
                 n -> HandlerParsing.account(HandlerParsing.envelope("Position Changed", n))),
         DEPOSIT_PENDING("deposit-pending", "deposit-pending-v1",
-                n -> HandlerParsing.depositPending(HandlerParsing.envelope("Deposit Pending", n)));
+                n -> HandlerParsing.depositPending(HandlerParsing.envelope("Deposit Pending", n))),
+        ACCOUNT_SNAPSHOT("account-snapshot", "account-snapshot-v1", n -> AccountSnapshot.parse(n, snapshotCatalog()));
 
         final String dir;
         final String schemaName;
@@ -81,6 +83,20 @@ class InputCorpusTest {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+    }
+
+    /** The venue an accounts snapshot line is read against: BTC-USD and ETH-USD; USDT and BTC collateral. */
+    static org.margincall.engine.domain.Catalog snapshotCatalog() {
+        try {
+            return CatalogJson.catalog(JSON.readTree("""
+                    {"venue":{"id":"corpus"},
+                     "instruments":[{"symbol":"BTC-USD","tiers":[{"floor":"0","cap":null,"mmr":"0.005"}]},
+                                    {"symbol":"ETH-USD","tiers":[{"floor":"0","cap":null,"mmr":"0.01"}]}],
+                     "collateralAssets":[{"asset":"USDT","haircut":"0"},{"asset":"BTC","haircut":"0.1","priceInstrument":"BTC-USD"}]}"""),
+                    null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

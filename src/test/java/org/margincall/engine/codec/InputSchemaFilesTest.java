@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class InputSchemaFilesTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> INPUTS = List.of("scenario-v1", "price-update-v1", "collateral-changed-v1",
-            "position-changed-v1", "deposit-pending-v1");
+            "position-changed-v1", "deposit-pending-v1", "account-snapshot-v1");
     static final List<String> COMMON = List.of("id", "accountId", "decimal", "nonZeroDecimal", "nonNegativeDecimal",
             "positiveDecimal", "instant");
 
@@ -38,7 +38,7 @@ class InputSchemaFilesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"scenario-v1", "price-update-v1", "collateral-changed-v1", "position-changed-v1",
-            "deposit-pending-v1", "notification-v1"})
+            "deposit-pending-v1", "account-snapshot-v1", "notification-v1"})
     void isAValidDraft202012Schema(String name) throws IOException {
         JsonSchema meta = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
                 .getSchema(SchemaLocation.of(SchemaId.V202012));
@@ -70,6 +70,7 @@ class InputSchemaFilesTest {
         assertThat(defs.at("/priceEvent/properties/sequence/maximum").asLong()).isEqualTo(JsonFields.SEQUENCE_MAX);
         assertThat(load("price-update-v1").at("/properties/sequence/maximum").asLong()).isEqualTo(JsonFields.SEQUENCE_MAX);
         assertThat(load("collateral-changed-v1").at("/$defs/accountSequence/maximum").asLong()).isEqualTo(JsonFields.SEQUENCE_MAX);
+        assertThat(load("account-snapshot-v1").at("/properties/sequence/maximum").asLong()).isEqualTo(JsonFields.SEQUENCE_MAX);
         assertThat(JsonFields.SEQUENCE_MAX).isEqualTo((1L << 53) - 1);
     }
 

@@ -255,6 +255,24 @@ final class InMemoryPorts {
         synchronized void edit(String venueId, String accountId, java.util.function.UnaryOperator<StoredAccount> f) {
             items.computeIfPresent(key(venueId, accountId), (k, a) -> f.apply(a));
         }
+
+        /** As the DynamoDB adapter: create if absent, else replace the venue-reported state only if older; version + 1. */
+        @Override
+        public synchronized ImportResult importAccount(String venueId, Account account, long sequence) {
+            String k = key(venueId, account.accountId());
+            StoredAccount stored = items.get(k);
+            if (stored == null) {
+                items.put(k, new StoredAccount(venueId, account, Map.of(), List.of(), List.of(), 0, sequence));
+                return new ImportResult(ImportOutcome.CREATED, null, sequence);
+            }
+            if (stored.lastEventSequence() >= sequence) {
+                return new ImportResult(stored.lastEventSequence() == sequence ? ImportOutcome.UNCHANGED
+                        : ImportOutcome.SKIPPED_NEWER, stored.account(), stored.lastEventSequence());
+            }
+            items.put(k, new StoredAccount(venueId, account, stored.states(), stored.outbox(), stored.escalations(),
+                    stored.version() + 1, sequence));
+            return new ImportResult(ImportOutcome.UPDATED, stored.account(), sequence);
+        }
     }
 
     static final class Holdings implements HoldingsIndex {

@@ -272,4 +272,70 @@ public class DynamoDbAccountItems implements AccountItems {
     static BigDecimal decimal(AttributeValue v) {
         return v == null ? null : new BigDecimal(v.s());
     }
+
+    /**
+     * A venue snapshot's account (SPEC §5.2 sequence): a put conditional on the item's absence,
+     * else one update of the venue-reported attributes conditional on the stored
+     * {@code lastEventSeq} being older, which also bumps the version (a concurrent transition then
+     * loses its race and re-reads). States, outbox and escalation starts are never written here.
+     */
+    @Override
+    public ImportResult importAccount(String venueId, Account account, long sequence) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ddb.putItem(b -> b.tableName(table).item(newItem(venueId, account, sequence))
+                        .conditionExpression("attribute_not_exists(pk)").returnValuesOnConditionCheckFailure(
+                                software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure.ALL_OLD));
+                return new ImportResult(ImportOutcome.CREATED, null, sequence);
+            } catch (ConditionalCheckFailedException exists) {
+                // DynamoDB returns the stored item (dynalite does not): a current one needs no second request
+                if (exists.hasItem() && !exists.item().isEmpty()) {
+                    StoredAccount stored = AccountCodec.decode(exists.item());
+                    if (stored.lastEventSequence() >= sequence) {
+                        return new ImportResult(stored.lastEventSequence() == sequence ? ImportOutcome.UNCHANGED
+                                : ImportOutcome.SKIPPED_NEWER, stored.account(), stored.lastEventSequence());
+                    }
+                }
+            }
+            Map<String, AttributeValue> attrs = accountAttributes(account);
+            Map<String, AttributeValue> values = new HashMap<>();
+            List<String> sets = new ArrayList<>();
+            for (String k : List.of("collateral", "positions", "pendingDeposits")) {
+                sets.add(k + " = :" + k);
+                values.put(":" + k, attrs.get(k));
+            }
+            String remove = "";
+            if (attrs.containsKey("warning")) {
+                sets.add("warning = :warning");
+                values.put(":warning", attrs.get("warning"));
+            } else {
+                remove = " REMOVE warning";
+            }
+            sets.add("lastEventSeq = :seq");
+            sets.add("version = version + :one");
+            values.put(":seq", n(sequence));
+            values.put(":one", n(1));
+            String update = "SET " + String.join(", ", sets) + remove;
+            try {
+                software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse r = ddb.updateItem(b -> b.tableName(table)
+                        .key(key(venueId, account.accountId())).updateExpression(update)
+                        .conditionExpression("attribute_exists(pk) AND (attribute_not_exists(lastEventSeq) OR lastEventSeq < :seq)")
+                        .expressionAttributeValues(values)
+                        .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_OLD));
+                return new ImportResult(ImportOutcome.UPDATED, AccountCodec.decode(r.attributes()).account(), sequence);
+            } catch (ConditionalCheckFailedException notOlder) {
+                Optional<StoredAccount> stored = get(venueId, account.accountId());
+                if (stored.isPresent() && stored.get().lastEventSequence() >= sequence) {
+                    long at = stored.get().lastEventSequence();
+                    return new ImportResult(at == sequence ? ImportOutcome.UNCHANGED : ImportOutcome.SKIPPED_NEWER,
+                            stored.get().account(), at);
+                }
+                // deleted between the two writes: decide again
+                if (attempt == 3) {
+                    throw new IllegalStateException("account " + account.accountId() + " of venue " + venueId
+                            + " kept changing during " + attempt + " import attempts");
+                }
+            }
+        }
+    }
 }

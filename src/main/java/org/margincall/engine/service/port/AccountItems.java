@@ -60,4 +60,39 @@ public interface AccountItems {
 
     /** Accounts with unpublished outbox entries or unstarted escalations. */
     List<StoredAccount> withPendingWork(String venueId);
+
+    /** What {@link #importAccount} did with one account of a venue's snapshot. */
+    enum ImportOutcome {
+        /** The venue had no such account: written with fresh (healthy) margin state. */
+        CREATED,
+        /** The stored account reflected an older event sequence: its venue-reported state was replaced. */
+        UPDATED,
+        /** The stored account is at this very sequence already (imported before, or the event was applied). */
+        UNCHANGED,
+        /** The stored account reflects a newer event than the snapshot: left untouched. */
+        SKIPPED_NEWER
+    }
+
+    /**
+     * @param outcome what was done
+     * @param previous for {@code UPDATED}, the account as it was stored before (its exposure may have
+     *        shrunk), and for {@code UNCHANGED} / {@code SKIPPED_NEWER} the account as stored; null for {@code CREATED}
+     * @param storedSequence the item's {@code lastEventSequence} once the call returns
+     */
+    record ImportResult(ImportOutcome outcome, Account previous, long storedSequence) {
+    }
+
+    /**
+     * Imports one account of a venue's snapshot taken at the account's per-account event
+     * {@code sequence} (SPEC §5.2), with one conditional write:
+     * <ul>
+     *   <li>absent: written with fresh margin state and {@code lastEventSequence = sequence};</li>
+     *   <li>stored {@code lastEventSequence < sequence}: only what the venue reports is replaced
+     *       (collateral, positions, own warning, deposits in flight, {@code lastEventSequence});
+     *       margin states, outbox and escalation starts are kept, and the version is incremented
+     *       so that a concurrent evaluation re-reads;</li>
+     *   <li>otherwise nothing is written.</li>
+     * </ul>
+     */
+    ImportResult importAccount(String venueId, Account account, long sequence);
 }
