@@ -34,6 +34,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.handler.AccountEventHandler;
+import org.margincall.engine.handler.ChunkWorkerHandler;
 import org.margincall.engine.handler.EventBridgeEvent;
 import org.margincall.engine.handler.PriceEventHandler;
 import org.margincall.engine.handler.RecheckHandler;
@@ -84,6 +85,12 @@ public final class Serve implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private volatile LambdaInvokeServer lambda;
     private volatile ScheduledExecutorService scheduler;
+    /** Drains the worker queue as Lambda's SQS event source would. */
+    private final ScheduledExecutorService workerPoller = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "serve-worker-queue");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean createdStateDir;
 
     Serve(Path root, Path stateDir, Scenario scenario, Duration sweepEvery, PrintStream log) {
@@ -178,15 +185,21 @@ public final class Serve implements AutoCloseable {
                 .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create()).build());
         EventBridgeClient events = client(EventBridgeClient.builder().endpointOverride(URI.create(stack.endpoint("EVENTS_ENDPOINT")))
                 .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create()).build());
+        software.amazon.awssdk.services.sqs.SqsClient sqs = client(software.amazon.awssdk.services.sqs.SqsClient.builder()
+                .endpointOverride(URI.create(stack.endpoint("SQS_ENDPOINT"))).region(Region.US_EAST_1).credentialsProvider(creds())
+                .httpClient(UrlConnectionHttpClient.create()).build());
 
         // The objects Quarkus wires in Lambda, wired by hand on the wall clock.
         Clock clock = Clock.systemUTC();
-        LocalEngine engine = LocalEngine.wire(ddb, sns, sfn, events, config, clock);
+        LocalEngine engine = LocalEngine.wire(ddb, sns, sfn, events, sqs, config, clock);
         PriceEventHandler prices = new PriceEventHandler(engine.service(), engine.metrics(), config);
         AccountEventHandler accounts = new AccountEventHandler(engine.service(), engine.metrics(), config);
         RecheckHandler recheck = new RecheckHandler(engine.service(), engine.metrics());
         SweepHandler sweep = new SweepHandler(engine.service(), engine.metrics(), config, clock);
+        ChunkWorkerHandler worker = new ChunkWorkerHandler(engine.service(), engine.metrics());
         Map<String, LambdaInvokeServer.Function> handlers = Map.of(
+                "chunk-worker", p -> JSON.writeValueAsBytes(worker.handleRequest(
+                        JSON.readValue(p, com.amazonaws.services.lambda.runtime.events.SQSEvent.class), null)),
                 "price-event", p -> JSON.writeValueAsBytes(prices.handleRequest(JSON.readValue(p, EventBridgeEvent.class), null)),
                 "account-event", p -> JSON.writeValueAsBytes(accounts.handleRequest(JSON.readValue(p, EventBridgeEvent.class), null)),
                 "escalation-recheck", p -> JSON.writeValueAsBytes(recheck.handleRequest(JSON.readValue(p, RecheckHandler.Request.class), null)),
@@ -210,6 +223,14 @@ public final class Serve implements AutoCloseable {
             handlerOf.put(e.getKey(), handler);
         }
 
+        // Lambda's SQS event source for the chunk worker: the worker queue drained every 200 ms.
+        config.workerQueueUrl().ifPresent(url -> workerPoller.scheduleWithFixedDelay(() -> {
+            try {
+                WorkerQueueDrain.drain(sqs, url, worker);
+            } catch (RuntimeException e) {
+                System.err.println("serve: worker queue: " + e.getMessage());
+            }
+        }, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS));
         StackReplay.loadVenue(scenario, engine.venues(), engine.service());
         // The state machine waits in real time (LocalStackProcess starts it on a controlled clock).
         admin(stack.endpoint("SFN_ADMIN_ENDPOINT") + "/config", "{\"lambdaEndpoint\":\"" + lambda.url() + "\",\"clock\":\"real\"}");
@@ -318,6 +339,7 @@ public final class Serve implements AutoCloseable {
             return;
         }
         log.println("serve: stopping");
+        workerPoller.shutdownNow();
         if (scheduler != null) {
             scheduler.shutdownNow();
         }

@@ -185,43 +185,13 @@ public final class StackReplay {
         return new Result(received, scenario.events().size(), System.currentTimeMillis() - wallStart, evaluated.get());
     }
 
-    /**
-     * Hands every chunk on the worker queue to the worker handler as Lambda's SQS event source
-     * would (one message a batch, a reported failure made visible again at once), until the queue
-     * is empty.
-     *
-     * @return the notifications the workers published
-     */
+    /** Drains the worker queue into the worker handler; returns the notifications the workers published. */
     private int drainWorkerQueue(SqsClient sqs, LocalConfig config, ChunkWorkerHandler worker, EngineMetrics metrics) {
         if (config.workerQueueUrl().isEmpty()) {
             return 0;
         }
-        String url = config.workerQueueUrl().get();
         long before = metrics.total(org.margincall.engine.service.port.Metrics.NOTIFICATIONS_PUBLISHED);
-        for (int empty = 0; empty < 2; ) {
-            List<software.amazon.awssdk.services.sqs.model.Message> got = sqs.receiveMessage(b -> b.queueUrl(url)
-                    .maxNumberOfMessages(1).waitTimeSeconds(0).visibilityTimeout(30)).messages();
-            if (got.isEmpty()) {
-                empty++;
-                continue;
-            }
-            empty = 0;
-            for (software.amazon.awssdk.services.sqs.model.Message m : got) {
-                com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage record =
-                        new com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage();
-                record.setMessageId(m.messageId());
-                record.setBody(m.body());
-                record.setReceiptHandle(m.receiptHandle());
-                com.amazonaws.services.lambda.runtime.events.SQSEvent event = new com.amazonaws.services.lambda.runtime.events.SQSEvent();
-                event.setRecords(List.of(record));
-                chunks++;
-                if (worker.handleRequest(event, null).getBatchItemFailures().isEmpty()) {
-                    sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
-                } else {
-                    sqs.changeMessageVisibility(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()).visibilityTimeout(0));
-                }
-            }
-        }
+        chunks += WorkerQueueDrain.drain(sqs, config.workerQueueUrl().get(), worker);
         return (int) (metrics.total(org.margincall.engine.service.port.Metrics.NOTIFICATIONS_PUBLISHED) - before);
     }
 

@@ -344,6 +344,9 @@ public final class VenueCommand implements Callable<Integer> {
         public Optional<String> sfnEndpointOverride() { return Optional.empty(); }
         public Optional<String> eventbridgeEndpointOverride() { return Optional.empty(); }
         public String localRegion() { return "us-east-1"; }
+        public int evaluationThreads() { return 8; }
+        public int chunkSize() { return 500; }
+        public Optional<String> workerQueueUrl() { return Optional.empty(); }
     }
 
     static JsonNode readJson(Path file, String what) {
