@@ -109,4 +109,17 @@ class ReplayMainTest {
         assertThat(summary).contains("wall time", "worst first", "h17", "c0: HEALTHY -> WARNING");
         assertThat(Files.readString(tmp.resolve("a/report.html"))).doesNotContain("wall");
     }
+
+    /** SPEC §7 and the first-hour issue: both paths write the same bytes for the golden crash. */
+    @Test
+    void theWholeStackWritesTheSameBytesAsTheInProcessReplay(@TempDir Path tmp) throws IOException {
+        Outcome stack = run(GOLDEN.toString(), tmp.resolve("stack").toString(), "--speed", "max");
+        assertThat(stack.code()).as(stack.err()).isZero();
+        Outcome inProcess = run(GOLDEN.toString(), tmp.resolve("reference").toString(), "--in-process");
+        assertThat(inProcess.code()).as(inProcess.err()).isZero();
+        for (String f : new String[]{"notifications.jsonl", "report.html"}) {
+            assertThat(Files.readAllBytes(tmp.resolve("stack").resolve(f))).as(f)
+                    .isEqualTo(Files.readAllBytes(tmp.resolve("reference").resolve(f)));
+        }
+    }
 }
