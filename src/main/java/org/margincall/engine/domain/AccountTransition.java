@@ -69,11 +69,14 @@ public final class AccountTransition {
      * @param nextStepAt for a {@link Recheck} that continues: when the call's next step falls due
      * @param heldHandoffs sub-accounts a suspect mark kept from {@code LIQUIDATION} (SPEC §3.5)
      * @param postponements clock steps postponed by deposits in flight (SPEC §3.6)
+     * @param heldHandoffDelays for each hand-off sent after a hold kept it back (SPEC §3.5), how long
+     *        it was held (from the first held evaluation to this one)
      */
     public record Result(Map<String, MarginState> changed, List<Notification> notifications,
                          List<EscalationStart> escalations, int evaluated, int exactFallbacks,
                          List<Evaluated> evaluations, boolean continueEscalation, Level recheckLevel,
-                         Instant waitUntil, Instant nextStepAt, int heldHandoffs, int postponements) {
+                         Instant waitUntil, Instant nextStepAt, int heldHandoffs, int postponements,
+                         List<java.time.Duration> heldHandoffDelays) {
         /** True when nothing needs writing. */
         public boolean isEmpty() {
             return changed.isEmpty();
@@ -97,6 +100,7 @@ public final class AccountTransition {
         int fallbacks = 0;
         int heldHandoffs = 0;
         int postponements = 0;
+        List<java.time.Duration> heldDelays = new ArrayList<>();
         boolean cont = false;
         Level recheckLevel = null;
         Instant waitUntil = null;
@@ -121,11 +125,13 @@ public final class AccountTransition {
             // SPEC §3.5: a suspect mark younger than holdSeconds cannot move a level to LIQUIDATION.
             boolean held = snap.suspectHolds(sub, at);
             Level level = k.level();
+            boolean capped = false;
             // SPEC §3.5 operations switch: while the venue holds hand-offs, no level moves to LIQUIDATION.
             if ((held || snap.catalog().venue().handoffsHeld()) && level == Level.LIQUIDATION
                     && state.level() != Level.LIQUIDATION) {
                 level = Level.CRITICAL;
                 heldHandoffs++;
+                capped = true;
             }
             boolean cross = sub.isolatedInstrument() == null;
             Evaluation ev = in.recordEvaluations() ? MarginEvaluator.evaluate(sub, marks, state.level()) : null;
@@ -152,6 +158,13 @@ public final class AccountTransition {
             } else {
                 d = decider.onEvaluation(sub.id(), state, level, at, in.trigger());
             }
+            // the held-hand-off clock: started by the first capped evaluation, read by the hand-off
+            Instant heldSince = capped ? (state.heldSince() != null ? state.heldSince() : at) : null;
+            if (!capped && state.heldSince() != null && d.next().level() == Level.LIQUIDATION) {
+                heldDelays.add(java.time.Duration.between(state.heldSince(), at));
+            }
+            d = new Decision(d.next().withHeldSince(heldSince), d.notices(), d.escalation(), d.continueEscalation(),
+                    d.waitUntil(), d.nextStepAt());
             if (d.isNoop(state)) {
                 continue;
             }
@@ -170,6 +183,6 @@ public final class AccountTransition {
         }
         return new Result(java.util.Collections.unmodifiableMap(changed),
                 List.copyOf(notifications), List.copyOf(escalations), evaluated, fallbacks, List.copyOf(evaluations),
-                cont, recheckLevel, waitUntil, nextStepAt, heldHandoffs, postponements);
+                cont, recheckLevel, waitUntil, nextStepAt, heldHandoffs, postponements, List.copyOf(heldDelays));
     }
 }

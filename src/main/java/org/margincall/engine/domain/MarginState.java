@@ -16,11 +16,28 @@ import java.util.Map;
  * @param graceShiftMillis how far a deposit in flight postponed the call's grace step (SPEC §3.6),
  *        0 when it was not; the final step moves with it
  * @param finalShiftMillis how far the final step was postponed on its own, 0 when it was not
+ * @param heldSince when a suspect mark (SPEC §3.5) or the operations hold first kept this
+ *        sub-account from LIQUIDATION, while it is so kept; null otherwise (for the held-hand-off delay metric)
  */
 public record MarginState(Level level, String episodeId, int callNumber, boolean callOpen, Instant callOpenedAt,
                           boolean finalNoticeSent, boolean handoffSent, Instant lastNoticeAt,
                           Map<NotificationType, Integer> callSteps, Map<NotificationType, Integer> episodeSteps,
-                          long graceShiftMillis, long finalShiftMillis) {
+                          long graceShiftMillis, long finalShiftMillis, Instant heldSince) {
+
+    /** A state that no hold is keeping from LIQUIDATION. */
+    public MarginState(Level level, String episodeId, int callNumber, boolean callOpen, Instant callOpenedAt,
+                       boolean finalNoticeSent, boolean handoffSent, Instant lastNoticeAt,
+                       Map<NotificationType, Integer> callSteps, Map<NotificationType, Integer> episodeSteps,
+                       long graceShiftMillis, long finalShiftMillis) {
+        this(level, episodeId, callNumber, callOpen, callOpenedAt, finalNoticeSent, handoffSent, lastNoticeAt, callSteps,
+                episodeSteps, graceShiftMillis, finalShiftMillis, null);
+    }
+
+    /** The same state with {@code heldSince} replaced. */
+    public MarginState withHeldSince(Instant since) {
+        return new MarginState(level, episodeId, callNumber, callOpen, callOpenedAt, finalNoticeSent, handoffSent,
+                lastNoticeAt, callSteps, episodeSteps, graceShiftMillis, finalShiftMillis, since);
+    }
     public static final MarginState INITIAL = new MarginState(Level.HEALTHY, null, 0, false, null, false, false, null,
             Map.of(), Map.of());
 

@@ -134,6 +134,7 @@ public class TransitionCommitter {
                     metrics.count(Metrics.ACCOUNTS_EVALUATED, r.evaluated());
                     metrics.count(Metrics.TRANSITIONS, r.changed().size());
                     metrics.count(Metrics.POSTPONED_STEPS, r.postponements());
+                    r.heldHandoffDelays().forEach(delay -> metrics.millis(Metrics.HELD_HANDOFF_DELAY, delay.toMillis()));
                     for (Map.Entry<String, MarginState> e : r.changed().entrySet()) {
                         LOG.infof("level of %s now %s (call %s)", e.getKey(), e.getValue().level(), e.getValue().callId());
                     }

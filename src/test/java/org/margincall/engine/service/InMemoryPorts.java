@@ -433,8 +433,11 @@ final class InMemoryPorts {
             totals.computeIfAbsent(name, k -> new AtomicLong()).addAndGet(n);
         }
 
+        final Map<String, List<Double>> durations = new ConcurrentHashMap<>();
+
         @Override
         public void millis(String name, double ms) {
+            durations.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>()).add(ms);
         }
 
         long total(String name) {

@@ -249,6 +249,8 @@ class MarginServiceTest {
         List<String> types = published("type");
         assertThat(types.subList(3, types.size())).containsExactlyInAnyOrder("LIQUIDATION_HANDOFF", "LIQUIDATION_HANDOFF");
         assertThat(ports.liquidations.acceptedIds).hasSize(2);
+        assertThat(ports.metrics.durations.get(Metrics.HELD_HANDOFF_DELAY)).as("held from T0 to the sweep at T0+961 s")
+                .containsExactly(961_000.0);
         assertThat(ports.sns.bodies.stream().filter(x -> x.contains("LIQUIDATION_HANDOFF"))
                 .map(x -> x.contains("\"reason\":\"DEADLINE\"")).toList()).containsExactlyInAnyOrder(true, false);
     }

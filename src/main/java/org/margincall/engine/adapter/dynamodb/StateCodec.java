@@ -33,6 +33,9 @@ final class StateCodec {
         }
         m.put("callSteps", steps(s.callSteps()));
         m.put("episodeSteps", steps(s.episodeSteps()));
+        if (s.heldSince() != null) {
+            m.put("heldSince", AttributeValue.fromS(Timestamps.format(s.heldSince())));
+        }
         if (s.graceShiftMillis() != 0 || s.finalShiftMillis() != 0) {
             m.put("graceShiftMillis", AttributeValue.fromN(Long.toString(s.graceShiftMillis())));
             m.put("finalShiftMillis", AttributeValue.fromN(Long.toString(s.finalShiftMillis())));
@@ -46,7 +49,7 @@ final class StateCodec {
                 Integer.parseInt(m.get("callNumber").n()), m.get("callOpen").bool(), instant(m, "callOpenedAt"),
                 m.get("finalNoticeSent").bool(), m.get("handoffSent").bool(), instant(m, "lastNoticeAt"),
                 steps(m.get("callSteps")), steps(m.get("episodeSteps")), millis(m, "graceShiftMillis"),
-                millis(m, "finalShiftMillis"));
+                millis(m, "finalShiftMillis"), instant(m, "heldSince"));
     }
 
     private static long millis(Map<String, AttributeValue> m, String k) {

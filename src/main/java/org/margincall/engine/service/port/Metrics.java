@@ -25,6 +25,8 @@ public interface Metrics {
     String SUSPECT_MARKS = "SuspectMarks";
     /** SPEC §3.5: evaluations a suspect mark kept from handing off. */
     String HELD_HANDOFFS = "HeldHandoffs";
+    /** SPEC §3.5: how long a hand-off was held before it went out (milliseconds, per hand-off). */
+    String HELD_HANDOFF_DELAY = "HeldHandoffDelay";
     /** SPEC §3.6: clock steps postponed by deposits in flight. */
     String POSTPONED_STEPS = "PostponedClockSteps";
     /** SPEC §3.6: pending deposits dropped after their expectedBy passed unsettled. */
