@@ -263,6 +263,12 @@ public class MarginService {
      * @throws InvalidInputException for an asset or instrument the venue lacks (nothing written)
      */
     public Outcome onAccountEvent(String venueId, AccountChange change) {
+        // as for a price (SPEC §5.1): the event's time becomes the evaluation's, the opening of a
+        // call and its deadlines; one from the future would put the call's clock out of reach
+        if (change.timestamp().isAfter(clock.instant().plusSeconds(config.maxFutureSeconds()))) {
+            throw new InvalidInputException("detail.timestamp", Timestamps.format(change.timestamp()),
+                    "is more than " + config.maxFutureSeconds() + " s in the future");
+        }
         VenueSnapshot snap = venues.load(venueId);
         Optional<StoredAccount> found = accounts.get(venueId, change.accountId());
         if (found.isEmpty()) {
