@@ -270,6 +270,16 @@ public class MarginService {
                     "is more than " + config.maxFutureSeconds() + " s in the future");
         }
         VenueSnapshot snap = venues.load(venueId);
+        // SPEC §9: what the venue's catalog lacks is refused naming the event's own field
+        for (String asset : change.collateral().keySet()) {
+            snap.catalog().asset("detail.collateral", asset);
+        }
+        if (change.position() != null) {
+            snap.catalog().slot("detail.instrument", change.position().instrument());
+        }
+        if (change.pending() != null) {
+            snap.catalog().asset("detail.asset", change.pending().asset());
+        }
         Optional<StoredAccount> found = accounts.get(venueId, change.accountId());
         if (found.isEmpty()) {
             // SPEC §5.2: a venue's new trader is monitored from the first event on; a bad first
