@@ -43,7 +43,7 @@ class HostileEventTest {
         COLLATERAL("Collateral Changed", HostileEventTest.COLLATERAL, HandlerParsing::account),
         POSITION("Position Changed", HostileEventTest.POSITION, HandlerParsing::account),
         PENDING("Deposit Pending", HostileEventTest.PENDING, HandlerParsing::depositPending),
-        /** "Deposit Pending" through the account handler's parse: validated, then refused as not handled yet (§3.6). */
+        /** "Deposit Pending" through the account handler's parse, as the handler receives it (§3.6). */
         PENDING_VIA_PARSE("Deposit Pending", HostileEventTest.PENDING, HandlerParsing::account);
 
         final String detailType;
@@ -198,8 +198,6 @@ class HostileEventTest {
         rows.add(new Row("pending amount negative", Kind.PENDING, with(Kind.PENDING, "amount", "\"-5\""), "detail.amount", "negative"));
         rows.add(new Row("deposit pending malformed through parse", Kind.PENDING_VIA_PARSE,
                 with(Kind.PENDING_VIA_PARSE, "amount", "\"-0\""), "detail.amount", "negative zero"));
-        rows.add(new Row("deposit pending well-formed through parse", Kind.PENDING_VIA_PARSE, parse(PENDING), "detail-type",
-                "not handled yet"));
         return rows.stream();
     }
 
@@ -248,6 +246,9 @@ class HostileEventTest {
                 with(Kind.COLLATERAL, "settles", "[\"wire-1\",\"wire-2\"]"))).collateral()).containsKey("USDT");
         assertThat(HandlerParsing.depositPending(HandlerParsing.envelope("Deposit Pending", with(Kind.PENDING, "amount", "\"0\""))))
                 .asString().contains("wire-1");
+        MarginService.AccountChange pending = HandlerParsing.account(HandlerParsing.envelope("Deposit Pending", parse(PENDING)));
+        assertThat(pending.pending().reference()).as("Deposit Pending is handled (§3.6)").isEqualTo("wire-1");
+        assertThat(pending.pending().amount()).isEqualByComparingTo("5000");
     }
 
     @Test
