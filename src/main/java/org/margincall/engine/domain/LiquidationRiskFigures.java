@@ -1,5 +1,6 @@
 package org.margincall.engine.domain;
 
+import java.math.BigDecimal;
 import java.util.function.Function;
 
 /**
@@ -14,7 +15,9 @@ final class LiquidationRiskFigures {
     static Function<PositionFigures, Double[]> of(VenueSnapshot snap) {
         return p -> {
             RealisedVariance v = snap.variances().get(p.instrument());
-            LiquidationRisk.Figures f = LiquidationRisk.of(p.liquidationPrice(), p.markPrice(),
+            // a solution below the 8-decimal price resolution shows as 0.00000000: no log distance, unknown
+            BigDecimal l = p.liquidationPrice() == null || p.liquidationPrice().signum() <= 0 ? null : p.liquidationPrice();
+            LiquidationRisk.Figures f = LiquidationRisk.of(l, p.markPrice(),
                     v == null ? java.util.OptionalDouble.empty() : v.sigma());
             return new Double[]{f.sigmasToLiquidation(), f.liquidationProbability1h(), f.liquidationProbability24h()};
         };

@@ -101,6 +101,11 @@ public record RealisedVariance(double s, double t, long n, BigDecimal lastMark, 
         // ln(M_i / M_{i-1}) as log1p of the exact decimal change: no cancellation for small returns,
         // and exactly 0 for an unchanged price.
         double r = Math.log1p(mark.subtract(lastMark).divide(lastMark, RATIO).doubleValue());
+        if (Double.isInfinite(r)) {
+            // a fall below ~1e-16 of the previous mark rounds the change to -1 in a double:
+            // take ln of the ratio itself (decimal strings bound it to [1e-36, 1e36], finite)
+            r = Math.log(mark.divide(lastMark, RATIO).doubleValue());
+        }
         double delta = (timestampMillis - lastTimestampMillis) / 1000.0;
         double d = Math.pow(2.0, -delta / halfLifeSeconds);
         return new RealisedVariance(d * s + r * r, d * t + delta, n + 1, mark, timestampMillis);

@@ -2,12 +2,14 @@ package org.margincall.engine.service;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.AccountTransition;
 import org.margincall.engine.domain.Exposure;
@@ -15,6 +17,7 @@ import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.domain.PendingDeposit;
 import org.margincall.engine.domain.Position;
 import org.margincall.engine.domain.SubAccount;
+import org.margincall.engine.domain.Timestamps;
 import org.margincall.engine.domain.Trigger;
 import org.margincall.engine.domain.VenueSnapshot;
 import org.margincall.engine.service.MarginService.AccountChange;
@@ -41,8 +44,13 @@ public class AccountEvents {
     private final Decisions decisions;
     private final Delivery delivery;
     private final Metrics metrics;
+    private final EngineConfig config;
+    private final Clock clock;
 
-    public AccountEvents(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, Decisions decisions, Delivery delivery, Metrics metrics) {
+    public AccountEvents(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, Decisions decisions,
+                         Delivery delivery, Metrics metrics, EngineConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
         this.venues = venues;
         this.accounts = accounts;
         this.holdings = holdings;
@@ -90,7 +98,23 @@ public class AccountEvents {
      * @throws InvalidInputException for an asset or instrument the venue lacks (nothing written)
      */
     public Outcome onAccountEvent(String venueId, AccountChange change) {
+        // as for a price (SPEC §5.1): the event's time becomes the evaluation's, the opening of a
+        // call and its deadlines; one from the future would put the call's clock out of reach
+        if (change.timestamp().isAfter(clock.instant().plusSeconds(config.maxFutureSeconds()))) {
+            throw new InvalidInputException("detail.timestamp", Timestamps.format(change.timestamp()),
+                    "is more than " + config.maxFutureSeconds() + " s in the future");
+        }
         VenueSnapshot snap = venues.load(venueId);
+        // SPEC §9: what the venue's catalog lacks is refused naming the event's own field
+        for (String asset : change.collateral().keySet()) {
+            snap.catalog().asset("detail.collateral", asset);
+        }
+        if (change.position() != null) {
+            snap.catalog().slot("detail.instrument", change.position().instrument());
+        }
+        if (change.pending() != null) {
+            snap.catalog().asset("detail.asset", change.pending().asset());
+        }
         Optional<StoredAccount> found = accounts.get(venueId, change.accountId());
         if (found.isEmpty()) {
             // SPEC §5.2: a venue's new trader is monitored from the first event on; a bad first

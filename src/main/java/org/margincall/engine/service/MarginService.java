@@ -42,7 +42,7 @@ public class MarginService {
                                      Parallel parallel, Metrics metrics, EngineConfig config, Clock clock) {
         Decisions decisions = new Decisions(committer, delivery, parallel, metrics);
         return new MarginService(new PriceEvents(venues, accounts, holdings, chunks, committer, decisions, metrics, config, clock),
-                new AccountEvents(venues, accounts, holdings, decisions, delivery, metrics),
+                new AccountEvents(venues, accounts, holdings, decisions, delivery, metrics, config, clock),
                 new Escalations(venues, accounts, decisions),
                 new Sweep(venues, accounts, holdings, committer, delivery, staleFeeds, metrics, config));
     }

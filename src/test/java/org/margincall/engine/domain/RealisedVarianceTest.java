@@ -131,4 +131,16 @@ class RealisedVarianceTest {
         assertThatThrownBy(() -> new RealisedVariance(1e-6, 1, 1, null, 0)).hasMessageContaining("EMPTY");
         assertThat(v.lastTimestampMillis()).isEqualTo(10_000);
     }
+
+    @Test
+    void aMarkFallingBelowATenQuadrillionthOfThePreviousStaysFinite() {
+        // 40000 → 1e-18 (both valid decimal strings): the change rounds to −1 in a double and
+        // log1p(−1) is −∞; before the fix the price event threw IllegalArgumentException.
+        RealisedVariance v = RealisedVariance.EMPTY.next(d("40000"), 10_000, 1800)
+                .next(d("0.000000000000000001"), 10_010, 1800);
+        double r = Math.log(1e-18 / 40000);
+        assertThat(v.s()).isCloseTo(r * r, org.assertj.core.data.Percentage.withPercentage(1e-9));
+        RealisedVariance back = v.next(d("999999999999999999.999999999999999999"), 10_020, 1800);
+        assertThat(back.s()).isFinite().isGreaterThan(v.s());
+    }
 }

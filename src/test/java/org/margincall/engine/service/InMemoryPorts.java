@@ -467,4 +467,21 @@ final class InMemoryPorts {
         public Optional<String> eventbridgeEndpointOverride() { return Optional.empty(); }
         public String localRegion() { return "us-east-1"; }
     }
+
+    // ---- hooks appended for CrashPointsTest ----
+
+    /**
+     * The engine wired exactly as {@link #service} is, over this instance's venues, metrics, config
+     * and clock, but through the given ports: a test wraps the in-memory ones (e.g. so that an
+     * invocation dies at a chosen step) while the stored items stay the same.
+     */
+    MarginService serviceOver(AccountItems accountItems, HoldingsIndex holdingsIndex, OutboxClaims outboxClaims,
+                              NotificationSink notificationSink, LiquidationSink liquidationSink,
+                              EscalationScheduler escalationScheduler) {
+        Delivery d = new Delivery(outboxClaims, notificationSink, liquidationSink, escalationScheduler, parallel, metrics,
+                config, clock);
+        TransitionCommitter c = new TransitionCommitter(accountItems, venues, d, metrics, clock);
+        return MarginService.wire(venues, accountItems, holdingsIndex, chunks, c, d, new StaleFeedWatch(venues, alerts, metrics),
+                parallel, metrics, config, clock);
+    }
 }

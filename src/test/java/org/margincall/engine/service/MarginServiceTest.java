@@ -365,4 +365,28 @@ class MarginServiceTest {
         assertThat(ports.scheduler.executions).hasSize(1);
         assertThat(ports.accounts.get(VENUE, "lost-answer").orElseThrow().outbox()).isEmpty();
     }
+
+    @Test
+    void aPositionWhoseLiquidationPriceRoundsToZeroIsNotifiedOnceTheVolatilityIsKnown() throws Exception {
+        // 21 marks make σ known; then a venue opens a short 0.5 from 1e-18 for a new account with no
+        // collateral: Q = −0.5·(M − 1e-18) < 0, a hand-off, and L = 0.5e-18 / 0.502 ≈ 1e-18, which is
+        // 0.00000000 at 8 decimals. Before the fix building its notice threw (liquidationPrice =
+        // 0.00000000: must be positive), so the event failed, as would every later one that notifies it.
+        // (Found by HostileHandlerTest's fuzz, seed 9, case 752.)
+        for (int i = 0; i <= 20; i++) {
+            ports.clock.set(T0.plusSeconds(i + 1));
+            price(i % 2 == 0 ? "40000" : "40100", T0.plusSeconds(i), i + 1);
+        }
+        MarginService.Outcome o = service.onAccountEvent(VENUE, new MarginService.AccountChange("tiny", "tiny-entry", 1,
+                T0.plusSeconds(21), Map.of(), new MarginService.PositionChange(BTC, new BigDecimal("-0.5"),
+                new BigDecimal("0.000000000000000001"), null)));
+        assertThat(o.status()).isEqualTo(MarginService.Outcome.Status.ACCEPTED);
+        assertThat(o.notifications()).isEqualTo(1);
+        JsonNode handoff = JSON.readTree(ports.sns.bodies.get(ports.sns.bodies.size() - 1));
+        assertThat(handoff.get("type").asText()).isEqualTo("LIQUIDATION_HANDOFF");
+        assertThat(handoff.get("positions").get(0).get("liquidationPrice").asText()).isEqualTo("0.00000000");
+        assertThat(handoff.get("positions").get(0).get("sigmasToLiquidation").isNull()).as("no log distance to 0").isTrue();
+        ports.clock.set(T0.plusSeconds(23));
+        assertThat(price("40050", T0.plusSeconds(22), 30).status()).isEqualTo(MarginService.Outcome.Status.ACCEPTED);
+    }
 }
