@@ -103,7 +103,7 @@ public class Delivery {
         metrics.count(Metrics.NOTIFICATIONS_PUBLISHED, published);
         metrics.count(Metrics.PUBLISH_FAILURES, sns.size() + events.size() - accepted.size());
         List<Owed> claimsToSettle = work.stream().filter(o -> !o.outbox().isEmpty()).toList();
-        parallel.each(claimsToSettle, o -> {
+        for (Parallel.Attempt<Owed, Object> a : parallel.each(claimsToSettle, o -> {
             List<String> done = new ArrayList<>();
             List<String> failed = new ArrayList<>();
             for (OutboxEntry e : o.outbox()) {
@@ -112,7 +112,14 @@ public class Delivery {
             claims.removeOutbox(venueId, o.accountId(), done);
             claims.release(venueId, o.accountId(), failed);
             return null;
-        });
+        })) {
+            if (a.error() != null) {
+                // accepted entries not removed go out again when the claim expires (same ids): counted, not lost
+                metrics.count(Metrics.ACCOUNT_FAILURES);
+                LOG.errorf(a.error(), "settling the outbox claims of account %s failed; the sweep re-delivers after "
+                        + "the claim expires", a.item().accountId());
+            }
+        }
         List<Owed> withStarts = work.stream().filter(o -> !o.starts().isEmpty()).toList();
         for (Parallel.Attempt<Owed, List<String>> a : parallel.each(withStarts, o -> start(venueId, o))) {
             if (a.error() != null) {
