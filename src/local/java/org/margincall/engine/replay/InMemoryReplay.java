@@ -83,6 +83,11 @@ public final class InMemoryReplay {
         return this;
     }
 
+    /** The band rows as they stand (null without {@link #withBands()}), for tests that aim ticks at them. */
+    BandBook bandBook() {
+        return book;
+    }
+
     /** (Sub-)account evaluations made so far, by every input (price ticks, account events, clock steps). */
     public long evaluations() {
         return evaluations;

@@ -137,6 +137,11 @@ public final class BandBook {
         return out;
     }
 
+    /** The accounts stored. */
+    public Set<String> accountIds() {
+        return Collections.unmodifiableSet(entries.keySet());
+    }
+
     /** How many accounts are stored. */
     public int size() {
         return entries.size();
