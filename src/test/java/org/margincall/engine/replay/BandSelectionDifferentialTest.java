@@ -40,10 +40,10 @@ import org.margincall.engine.scenario.ScenarioEvent;
  *
  * <p>Each scenario: a venue with short reminders, grace and final-notice periods (own thresholds,
  * hysteresis 0/2/5 %, sometimes a wick guard, sometimes {@code handoffsHeld}); BTC, ETH and SOL
- * (sometimes an ETH table whose first bracket has rate 0); 4–20 accounts — cross accounts of one to
+ * (sometimes an ETH table whose first bracket has rate 0); 4–14 accounts — cross accounts of one to
  * three positions, isolated positions (alone or beside a cross position), accounts exposed through
  * BTC or ETH collateral with a haircut (some without any position), some with their own warning —
- * each sized to a collateral ratio near a threshold or clear of them; then 120–350 events: random
+ * each sized to a collateral ratio near a threshold or clear of them; then 100–300 events: random
  * price walks with crashes, recoveries and one-tick wicks (with or without an index price,
  * sometimes an index off the mark), duplicate and out-of-order ticks, instruments whose first mark
  * comes late, deposits (also of an asset the account did not hold), withdrawals, reductions
@@ -53,7 +53,7 @@ import org.margincall.engine.scenario.ScenarioEvent;
 class BandSelectionDifferentialTest {
     static final long DEFAULT_SEED = 20260101L;
     static final int TRIES = 300;
-    static final int EDGE_TRIES = 150;
+    static final int EDGE_TRIES = 100;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Scenarios drawn up front and read through the strict loader ({@link Scenario#parse}). */
