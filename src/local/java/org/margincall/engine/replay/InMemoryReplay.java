@@ -11,6 +11,7 @@ import java.util.function.Predicate;
 import org.margincall.engine.domain.AcceptedMark;
 import org.margincall.engine.domain.Account;
 import org.margincall.engine.domain.AccountTransition;
+import org.margincall.engine.domain.BandBook;
 import org.margincall.engine.domain.Catalog;
 import org.margincall.engine.domain.EscalationStart;
 import org.margincall.engine.domain.EscalationStep;
@@ -39,7 +40,15 @@ public final class InMemoryReplay {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final List<Notification> out = new ArrayList<>();
     private final List<Scenario.Observer> observers = new ArrayList<>();
+    private final Map<String, Integer> order = new HashMap<>();
+    /** Each account compiled, for the band rows and the exposure count; dropped when the account changes. */
+    private final Map<String, List<SubAccount>> compiled = new HashMap<>();
     private long timerOrder;
+    /** Null: every exposed account is evaluated on every tick (the reference); else the band selection. */
+    private BandBook book;
+    private long evaluations;
+    private long priceEvaluations;
+    private long priceAccountsSelected;
 
     private record Timer(Instant due, long order, String accountId, String subAccountId, EscalationStart call,
                          EscalationStep step) implements Comparable<Timer> {
@@ -54,8 +63,47 @@ public final class InMemoryReplay {
         this.catalog = scenario.catalog();
         this.snapshot = new VenueSnapshot(catalog, new Marks(catalog), new HashMap<>());
         for (Account a : scenario.accounts()) {
+            order.put(a.accountId(), order.size());
             accounts.put(a.accountId(), a);
         }
+    }
+
+    /**
+     * Selects the accounts a price tick evaluates by their trigger bands and reminder clocks
+     * ({@link BandBook}, SPEC §10) instead of evaluating every exposed one: each account starts with
+     * {@code EMPTY} bands on every instrument it depends on, and after every transition of an
+     * account (price, account event, clock step) its bands are rewritten from the states it left at
+     * the current marks. The notices must be exactly those of the default mode. Call before {@link #run}.
+     */
+    public InMemoryReplay withBands() {
+        book = new BandBook();
+        for (Account a : accounts.values()) {
+            book.put(a.accountId(), BandBook.unevaluated(subs(a)));
+        }
+        return this;
+    }
+
+    /** The band rows as they stand (null without {@link #withBands()}), for tests that aim ticks at them. */
+    BandBook bandBook() {
+        return book;
+    }
+
+    /** (Sub-)account evaluations made so far, by every input (price ticks, account events, clock steps). */
+    public long evaluations() {
+        return evaluations;
+    }
+
+    /** (Sub-)account evaluations made so far by price ticks. */
+    public long priceEvaluations() {
+        return priceEvaluations;
+    }
+
+    /**
+     * Accounts selected by price ticks so far (what a store would read): with bands, those
+     * {@link BandBook#crossed}; without, every account with a (sub-)account exposed to the instrument.
+     */
+    public long priceAccountsSelected() {
+        return priceAccountsSelected;
     }
 
     /** Receives every evaluation, for reports (ratio over time); optional. */
@@ -88,18 +136,35 @@ public final class InMemoryReplay {
             PriceArrival.apply(snapshot, mark);
             int slot = catalog.slot("instrument", p.instrument());
             Trigger t = Trigger.price(p.instrument(), p.markPrice(), p.at(), p.sequence());
-            for (Account a : accounts.values()) {
-                transition(a, sub -> sub.exposedTo(slot), new AccountTransition.Evaluate(p.at()), t);
+            Predicate<SubAccount> exposed = sub -> sub.exposedTo(slot);
+            List<Account> selected = new ArrayList<>();
+            if (book == null) {
+                // every account holding the instrument (one without an exposed sub-account would evaluate nothing)
+                for (Account a : accounts.values()) {
+                    if (exposedAnywhere(a, slot)) {
+                        selected.add(a);
+                    }
+                }
+            } else {
+                for (String id : book.crossed(slot, snapshot.marks().price(slot), p.at())) {
+                    selected.add(accounts.get(id));
+                }
+                selected.sort(java.util.Comparator.comparingInt(a -> order.get(a.accountId())));
+            }
+            for (Account a : selected) {
+                AccountTransition.Result r = transition(a, exposed, new AccountTransition.Evaluate(p.at()), t);
+                priceEvaluations += r.evaluated();
+                priceAccountsSelected++;
             }
         } else if (e instanceof ScenarioEvent.Deposit d) {
             Account next = accounts.get(d.accountId()).deposit(d.asset(), d.amount())
                     .settling(d.settles() == null ? List.of() : List.of(d.settles()));
-            accounts.put(next.accountId(), next);
+            store(next);
             transition(next, sub -> true, new AccountTransition.Evaluate(d.at()),
                     Trigger.account("scenario-event-" + d.index(), d.at()));
         } else if (e instanceof ScenarioEvent.Reduce r) {
             Account next = accounts.get(r.accountId()).reduce(r.instrument(), r.size(), snapshot.marks().exact(r.instrument()));
-            accounts.put(next.accountId(), next);
+            store(next);
             transition(next, sub -> true, new AccountTransition.Evaluate(r.at()),
                     Trigger.account("scenario-event-" + r.index(), r.at()));
         } else if (e instanceof ScenarioEvent.PendingDeposit pd) {
@@ -107,7 +172,7 @@ public final class InMemoryReplay {
             // SPEC §3.6: one whose expectedBy has passed on arrival is ignored; "0" cancels
             Account next = pd.amount().signum() != 0 && !pd.expectedBy().isAfter(pd.at()) ? current
                     : current.withPendingDeposit(pd.asset(), pd.amount(), pd.reference(), pd.expectedBy());
-            accounts.put(next.accountId(), next);
+            store(next);
             transition(next, sub -> true, new AccountTransition.Evaluate(pd.at()),
                     Trigger.account("scenario-event-" + pd.index(), pd.at()));
         }
@@ -124,10 +189,32 @@ public final class InMemoryReplay {
         }
         states.putAll(r.changed());
         out.addAll(r.notifications());
+        evaluations += r.evaluated();
+        if (book != null) {
+            book.put(a.accountId(), BandBook.entry(subs(a), snapshot, states::get, rule.at()));
+        }
         for (EscalationStart call : r.escalations()) {
             schedule(a.accountId(), call.subAccountId(), call, EscalationStep.GRACE_EXPIRED, call.graceDeadline());
         }
         return r;
+    }
+
+    private void store(Account next) {
+        accounts.put(next.accountId(), next);
+        compiled.remove(next.accountId());
+    }
+
+    private List<SubAccount> subs(Account a) {
+        return compiled.computeIfAbsent(a.accountId(), id -> SubAccount.of(catalog, a));
+    }
+
+    private boolean exposedAnywhere(Account a, int slot) {
+        for (SubAccount sub : subs(a)) {
+            if (sub.exposedTo(slot)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void schedule(String accountId, String subAccountId, EscalationStart call, EscalationStep step, Instant due) {
