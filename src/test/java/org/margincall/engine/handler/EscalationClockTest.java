@@ -89,7 +89,9 @@ class EscalationClockTest {
             return JSON.writeValueAsBytes(handler.handleRequest(r, null));
         });
         f = new EngineFixture(venues, service);
-        t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60);
+        // two hours back: every event of a test (up to t0 + 1 h) lies in the past, as account and
+        // price events must (more than 5 s ahead of the wall clock is refused, SPEC §5.1)
+        t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(7200);
         stack.setClock(t0);
     }
 

@@ -187,7 +187,8 @@ class RunScenarioInterruptTest {
             if (!Files.exists(p)) {
                 continue;
             }
-            for (String line : Files.readAllLines(p).subList(1, Files.readAllLines(p).size())) {
+            List<String> lines = Files.readAllLines(p); // read once: the table changes between two reads
+            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
                 String[] f = line.trim().split("\\s+");
                 if (f.length > 3 && f[3].equals("0A")) {
                     ports.add(Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16));

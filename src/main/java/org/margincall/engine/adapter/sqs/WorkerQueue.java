@@ -35,7 +35,7 @@ public class WorkerQueue implements ChunkQueue {
 
     @Override
     public boolean configured() {
-        return queueUrl.isPresent();
+        return queueUrl.isPresent() && sqs != null;
     }
 
     @Override
