@@ -21,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.margincall.engine.local.sdk.FaultInjector;
@@ -90,13 +89,8 @@ class FaultInjectorTest {
         // A state machine of its own that ends at once, so nothing waits on the shared clock.
         machine = cleanSfn.createStateMachine(b -> b.name("faults-pass-" + RUN).roleArn("arn:aws:iam::000000000000:role/test")
                 .definition("{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}")).stateMachineArn();
-        bus = "faults-" + RUN;
-        cleanEvents.createEventBus(b -> b.name(bus));
-    }
-
-    @AfterAll
-    static void down() {
-        cleanEvents.deleteEventBus(b -> b.name(bus));
+        // The facade has only the default bus (the engine's); this run's events carry their own marker.
+        bus = "default";
     }
 
     static FaultInjector always(Kind kind) {
