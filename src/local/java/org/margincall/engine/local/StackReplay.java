@@ -21,7 +21,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.function.Consumer;
 import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
 import org.margincall.engine.adapter.dynamodb.DynamoDbAccountItems;
@@ -41,6 +46,11 @@ import org.margincall.engine.handler.RecheckHandler;
 import org.margincall.engine.scenario.Scenario;
 import org.margincall.engine.scenario.ScenarioEvent;
 import org.margincall.engine.service.MarginService;
+import org.margincall.engine.service.port.ChunkQueue;
+import org.margincall.engine.local.sdk.FaultInjector;
+import org.margincall.engine.local.sdk.SdkCallCounter;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
@@ -66,13 +76,82 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * <p>Scenario time is the only clock: the facade's clock is controlled, every escalation step due
  * before an event runs before it (one due at the same instant runs after it), and the handlers'
  * clock is the scenario's. So the same scenario yields the same notifications at any speed.
+ *
+ * <p>Failures are handled as the deployment handles them, at once and at the same scenario
+ * instant: an event whose handler throws is delivered again (EventBridge), a chunk whose worker
+ * reports it failed is received again (SQS), a re-check that throws runs again (the state
+ * machine's {@code Retry}, its back-off in compressed wall time). After the last event, what the
+ * engine still owes is flushed once ({@link MarginService#flushPending}), the safety net of the
+ * minute sweep (SPEC §9); a replay runs no minute sweep (SPEC §7), so what that delivers is counted
+ * as late. Each notification received is recorded with the event it arrived after. The engine's
+ * clients carry a {@link SdkCallCounter} and, with {@link #withFaults}, a {@link FaultInjector};
+ * the harness (loading the venue, reading an account to write its next event), the subscriber and
+ * the worker queue's event source use clients of their own.
  */
 public final class StackReplay {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RECHECK_FUNCTION = "EscalationRecheckFunction";
+    /**
+     * Deliveries of one event before the replay gives up on it and fails: EventBridge's default
+     * retry policy for a Lambda target (185 attempts within 24 hours; an event that fails them all
+     * would go to the dead-letter queue).
+     */
+    static final int MAX_DELIVERIES = 185;
+    /** Receives of one chunk before SQS would move it to the dead-letter queue (template.yaml maxReceiveCount). */
+    static final int MAX_CHUNK_RECEIVES = 5;
 
-    /** Result of a replay: what a subscriber received, and counts for the summary. */
-    public record Result(List<JsonNode> notifications, int events, long wallMillis, int accountsEvaluated) {
+    /**
+     * One notification as the subscriber received it.
+     *
+     * @param afterEvent how many scenario events had been fed when it arrived (it arrived after event
+     *                   number {@code afterEvent}, 1-based, and before the next one)
+     * @param at the scenario time when it arrived: the time of that event
+     * @param bySweep delivered by the safety-net flush after the last event, not by the event's own work
+     */
+    public record Received(JsonNode body, int afterEvent, Instant at, boolean bySweep) {
+        public String notificationId() {
+            return body.get("notificationId").asText();
+        }
+    }
+
+    /**
+     * Result of a replay: what a subscriber received, and counts for the summary and {@code metrics.json}.
+     *
+     * @param notifications every body received, duplicates included, in arrival order
+     * @param accountsEvaluated (sub-)account evaluations done: price events, chunks, account events, re-checks
+     * @param received every body with the event it arrived after
+     */
+    public record Result(List<JsonNode> notifications, int events, long wallMillis, int accountsEvaluated,
+                         List<Received> received, Counts counts) {
+        /** The first copy of each notification id, in arrival order (what a deduplicating subscriber keeps). */
+        public List<Received> distinct() {
+            Map<String, Received> first = new LinkedHashMap<>();
+            for (Received r : received) {
+                first.putIfAbsent(r.notificationId(), r);
+            }
+            return List.copyOf(first.values());
+        }
+    }
+
+    /**
+     * What a run did, for {@code metrics.json}. DynamoDB items and SNS calls come from the SDK's
+     * responses ({@link SdkCallCounter} on the engine's clients), not from the engine's bookkeeping.
+     *
+     * @param priceEvents price events fed (each once, however many deliveries it took)
+     * @param evaluations (sub-)account evaluations the handlers reported
+     * @param itemsRead DynamoDB items the engine read on behalf of price events (their handler and their chunks)
+     * @param snsPublishCalls successful Publish and PublishBatch calls of the engine
+     * @param notifications distinct notifications received (by id)
+     * @param chunks worker-queue chunks processed to completion
+     * @param invocationsRetried handler invocations that failed and were delivered again (EventBridge
+     *                           redelivering an event, SQS a chunk, Step Functions' Retry a re-check)
+     * @param duplicatesReceived bodies received again under an id already received (a subscriber drops them)
+     * @param deliveredBySweep distinct notifications first received from the safety-net flush after the last event
+     * @param sdk every figure of the engine clients' {@link SdkCallCounter}
+     */
+    public record Counts(int priceEvents, long evaluations, long itemsRead, long snsPublishCalls, int notifications,
+                         int chunks, long wallMillis, long invocationsRetried, int duplicatesReceived, int deliveredBySweep,
+                         Map<String, Object> sdk) {
     }
 
     /** Told after each event is fed and its notifications are collected. */
@@ -87,7 +166,11 @@ public final class StackReplay {
     private final Progress progress;
     private final ScenarioClock clock = new ScenarioClock();
     private final HttpClient http = HttpClient.newHttpClient();
-    private Consumer<ClientOverrideConfiguration.Builder> clientOverrides = c -> { };
+    private final SdkCallCounter counter = new SdkCallCounter();
+    private Consumer<ClientOverrideConfiguration.Builder> clientOverrides = c -> c.addExecutionInterceptor(counter);
+    private boolean faulty;
+    private boolean compressSdkBackoff;
+    private final AtomicLong retried = new AtomicLong();
 
     public StackReplay(LocalStackProcess stack, Scenario scenario, double speed, Consumer<String> progress) {
         this(stack, scenario, speed, (fed, total, received, at) -> progress.accept(
@@ -97,7 +180,7 @@ public final class StackReplay {
     private int chunkSize = 500;
     private int chunks;
 
-    /** Chunks the workers processed in the last run (SPEC §10 fan-out). */
+    /** Chunks the workers processed to completion in the last run (SPEC §10 fan-out). */
     public int chunksProcessed() {
         return chunks;
     }
@@ -115,48 +198,91 @@ public final class StackReplay {
         return this;
     }
 
+    /** The call counter on the engine's clients (always the first of their interceptors). */
+    public SdkCallCounter counter() {
+        return counter;
+    }
+
+    /**
+     * Injects {@code faults} into every call of the engine's clients (DynamoDB, SNS, SQS, Step
+     * Functions, EventBridge; the harness and the subscriber have clients of their own). With
+     * {@code compressSdkBackoff} the SDK keeps its retry policy (same attempts, same decisions) but
+     * waits at most a few milliseconds between attempts: no decision depends on the wall clock, so
+     * only the wall time changes.
+     */
+    public StackReplay withFaults(FaultInjector faults, boolean compressSdkBackoff) {
+        this.faulty = true;
+        this.compressSdkBackoff = compressSdkBackoff;
+        return withClientOverrides(c -> c.addExecutionInterceptor(faults));
+    }
+
     public Result run() throws Exception {
         long wallStart = System.currentTimeMillis();
         String venueId = scenario.catalog().venue().id();
         LocalConfig config = LocalConfig.of(stack, venueId).withChunkSize(chunkSize);
-        DynamoDbClient ddb = DynamoDbClient.builder().endpointOverride(URI.create(stack.endpoint("DYNAMODB_ENDPOINT")))
-                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(clientOverrides).build();
-        SnsClient sns = SnsClient.builder().endpointOverride(URI.create(stack.endpoint("SNS_ENDPOINT")))
-                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(clientOverrides).build();
-        SqsClient sqs = SqsClient.builder().endpointOverride(URI.create(stack.endpoint("SQS_ENDPOINT")))
-                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create()).build();
-        SfnClient sfn = SfnClient.builder().endpointOverride(URI.create(stack.endpoint("SFN_ENDPOINT")))
-                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(clientOverrides).build();
-        EventBridgeClient events = EventBridgeClient.builder().endpointOverride(URI.create(stack.endpoint("EVENTS_ENDPOINT")))
-                .region(Region.US_EAST_1).credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(clientOverrides).build();
+        // The engine's clients: the interceptors (call counter first, faults) sit on these only.
+        DynamoDbClient ddb = client(DynamoDbClient::builder, "DYNAMODB_ENDPOINT", clientOverrides);
+        SnsClient sns = client(SnsClient::builder, "SNS_ENDPOINT", clientOverrides);
+        SqsClient engineSqs = client(SqsClient::builder, "SQS_ENDPOINT", clientOverrides);
+        SfnClient sfn = client(SfnClient::builder, "SFN_ENDPOINT", clientOverrides);
+        EventBridgeClient events = client(EventBridgeClient::builder, "EVENTS_ENDPOINT", clientOverrides);
+        // The harness's own (loading the venue, reading an account to write its next event), the
+        // subscriber's and the worker queue's event source: AWS's side, never faulted nor counted.
+        Consumer<ClientOverrideConfiguration.Builder> plain = c -> { };
+        DynamoDbClient harnessDdb = client(DynamoDbClient::builder, "DYNAMODB_ENDPOINT", plain);
+        SnsClient harnessSns = client(SnsClient::builder, "SNS_ENDPOINT", plain);
+        SqsClient sqs = client(SqsClient::builder, "SQS_ENDPOINT", plain);
 
         // The same objects Quarkus wires in Lambda, wired by hand around the scenario clock.
-        LocalEngine engine = LocalEngine.wire(ddb, sns, sfn, events, sqs, config, clock);
-        VenueStore venues = engine.venues();
-        DynamoDbAccountItems accounts = engine.accounts();
+        LocalEngine engine = LocalEngine.wire(ddb, sns, sfn, events, engineSqs, config, clock);
+        LocalEngine harness = LocalEngine.wire(harnessDdb, harnessSns, client(SfnClient::builder, "SFN_ENDPOINT", plain),
+                client(EventBridgeClient::builder, "EVENTS_ENDPOINT", plain), config, clock);
+        VenueStore venues = harness.venues();
+        DynamoDbAccountItems accounts = harness.accounts();
         EngineMetrics metrics = engine.metrics();
         MarginService service = engine.service();
+        AtomicLong evaluated = new AtomicLong();
         PriceEventHandler prices = new PriceEventHandler(service, metrics, config);
         AccountEventHandler accountEvents = new AccountEventHandler(service, metrics, config);
         RecheckHandler recheck = new RecheckHandler(service, metrics);
-        ChunkWorkerHandler worker = new ChunkWorkerHandler(service, metrics);
+        // The worker handler runs as in Lambda; the service under it also tells the replay what each chunk evaluated.
+        ChunkWorkerHandler worker = new ChunkWorkerHandler(new MarginService(null, null, null, null) {
+            @Override
+            public MarginService.Outcome onChunk(ChunkQueue.Chunk c) {
+                MarginService.Outcome o = service.onChunk(c);
+                evaluated.addAndGet(o.accountsEvaluated());
+                return o;
+            }
+        }, metrics);
 
-        loadVenue(scenario, venues, service);
-        String queue = subscribe(sns, sqs, config.notificationsTopicArn());
+        loadVenue(scenario, venues, harness.service());
+        String queue = subscribe(harnessSns, sqs, config.notificationsTopicArn());
         AtomicInteger expected = new AtomicInteger();
-        AtomicInteger evaluated = new AtomicInteger();
-        List<JsonNode> received = new ArrayList<>();
+        List<Received> received = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        int priceEvents = 0;
+        long itemsRead = 0;
+        int bySweep = 0;
+        chunks = 0;
+        retried.set(0);
         try (LambdaInvokeServer lambda = new LambdaInvokeServer()) {
             lambda.register(RECHECK_FUNCTION, payload -> {
-                RecheckHandler.Response r = recheck.handleRequest(JSON.readValue(payload, RecheckHandler.Request.class), null);
+                RecheckHandler.Response r;
+                try {
+                    r = recheck.handleRequest(JSON.readValue(payload, RecheckHandler.Request.class), null);
+                } catch (RuntimeException e) {
+                    retried.incrementAndGet(); // the state machine's Retry runs the task again
+                    throw e;
+                }
                 expected.addAndGet(r.notifications());
+                if (r.level() != null) {
+                    evaluated.incrementAndGet();
+                }
                 return JSON.writeValueAsBytes(r);
             });
-            admin("/config", "{\"lambdaEndpoint\":\"" + lambda.url() + "\"}");
+            // Step Functions' Retry back-off (2 s, 4 s, 8 s) in compressed wall time: a re-check that
+            // failed runs again at the same scenario instant, before the next event.
+            admin("/config", "{\"lambdaEndpoint\":\"" + lambda.url() + "\",\"retryClock\":\"real\",\"retryScale\":0.001}");
             List<ScenarioEvent> list = scenario.events();
             if (!list.isEmpty()) {
                 admin("/clock/set", "{\"now\":\"" + list.get(0).at() + "\"}");
@@ -169,29 +295,139 @@ public final class StackReplay {
                 // Escalation steps due strictly before the event run first.
                 advance(e.at().minusMillis(1));
                 clock.set(e.at());
-                EventResult r = feed(e, prices, accountEvents, accounts, venues, venueId, accountSeq);
+                boolean price = e instanceof ScenarioEvent.Price;
+                long readBefore = counter.dynamoDbItemsRead();
+                EventBridgeEvent envelope = envelope(e, accounts, venues, venueId, accountSeq);
+                EventResult r = deliver(e, () -> price ? prices.handleRequest(envelope, null)
+                        : accountEvents.handleRequest(envelope, null));
                 expected.addAndGet(r.notifications());
+                evaluated.addAndGet(r.accountsEvaluated());
                 // the fan-out's chunks, as the SQS event source would hand them to the worker
                 expected.addAndGet(drainWorkerQueue(sqs, config, worker, metrics));
-                evaluated.addAndGet(r.accountsEvaluated());
+                if (price) {
+                    priceEvents++;
+                    itemsRead += counter.dynamoDbItemsRead() - readBefore;
+                }
                 advance(e.at()); // steps due at the event's instant run after it
-                drain(sqs, queue, received, expected.get());
-                previous = e.at();
                 fed++;
-                progress.fed(fed, list.size(), received.size(), e.at());
+                drain(sqs, queue, received, ids, faulty ? 0 : expected.get(), fed, e.at(), false);
+                previous = e.at();
+                progress.fed(fed, list.size(), ids.size(), e.at());
             }
-            drain(sqs, queue, received, expected.get());
+            Instant end = list.isEmpty() ? clock.instant() : list.get(list.size() - 1).at();
+            drain(sqs, queue, received, ids, faulty ? 0 : expected.get(), fed, end, false);
+            // The safety net (SPEC §9): what the engine still owes, delivered once after the last event.
+            // A replay runs no minute sweep (SPEC §7), so anything this delivers was late.
+            int before = ids.size();
+            flushOwed(service, venueId);
+            drain(sqs, queue, received, ids, 0, fed, end, true);
+            bySweep = ids.size() - before;
         }
-        return new Result(received, scenario.events().size(), System.currentTimeMillis() - wallStart, evaluated.get());
+        long wall = System.currentTimeMillis() - wallStart;
+        List<JsonNode> bodies = received.stream().map(Received::body).toList();
+        Counts counts = new Counts(priceEvents, evaluated.get(), itemsRead, counter.snsPublishCalls(), ids.size(), chunks, wall,
+                retried.get(), received.size() - ids.size(), bySweep, counter.snapshot());
+        return new Result(bodies, scenario.events().size(), wall, (int) evaluated.get(), List.copyOf(received), counts);
     }
 
-    /** Drains the worker queue into the worker handler; returns the notifications the workers published. */
+    /**
+     * Hands one event to its handler as EventBridge would, again while the invocation throws: the
+     * handlers throw on infrastructure failures and when work is left undone, and a redelivered
+     * event finishes it (SPEC §5.1, §5.2). Redelivered at once, at the same scenario instant.
+     */
+    private EventResult deliver(ScenarioEvent e, Supplier<EventResult> handler) {
+        for (int delivery = 1; ; delivery++) {
+            try {
+                return handler.get();
+            } catch (RuntimeException ex) {
+                if (delivery >= MAX_DELIVERIES) {
+                    throw new IllegalStateException("event " + (e.index() + 1) + " at " + e.at() + " failed " + delivery
+                            + " deliveries in a row: " + ex.getMessage(), ex);
+                }
+                retried.incrementAndGet();
+            }
+        }
+    }
+
+    /** The safety net after the last event: everything owed and nobody delivering it, once (retried as the next minute's sweep would). */
+    private void flushOwed(MarginService service, String venueId) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                service.flushPending(venueId);
+                return;
+            } catch (RuntimeException ex) {
+                if (attempt >= MAX_DELIVERIES) {
+                    throw ex;
+                }
+                retried.incrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * A client on the stand-in at {@code endpoint} as the engine builds its own; with overrides
+     * other than {@code plain} and a compressed back-off, it keeps the service's default retry
+     * strategy (attempts, what is retried, the retry quota) with delays of at most 20 ms.
+     */
+    private <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, C>
+            & software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<B, C>, C extends software.amazon.awssdk.core.SdkClient> C client(
+            Supplier<B> builder, String endpoint, Consumer<ClientOverrideConfiguration.Builder> overrides) {
+        Consumer<ClientOverrideConfiguration.Builder> o = overrides;
+        if (compressSdkBackoff && overrides == clientOverrides) {
+            RetryStrategy defaults;
+            try (C probe = builder.get().region(Region.US_EAST_1).credentialsProvider(creds()).build()) {
+                defaults = probe.serviceClientConfiguration().overrideConfiguration().retryStrategy().orElseThrow();
+            }
+            BackoffStrategy quick = BackoffStrategy.exponentialDelay(Duration.ofMillis(1), Duration.ofMillis(20));
+            RetryStrategy compressed = defaults.toBuilder().backoffStrategy(quick).throttlingBackoffStrategy(quick).build();
+            o = ((Consumer<ClientOverrideConfiguration.Builder>) c -> c.retryStrategy(compressed)).andThen(overrides);
+        }
+        return builder.get().endpointOverride(URI.create(stack.endpoint(endpoint))).region(Region.US_EAST_1).credentialsProvider(creds())
+                .httpClient(UrlConnectionHttpClient.create()).overrideConfiguration(o).build();
+    }
+
+    /**
+     * Hands every chunk on the worker queue to the worker handler as Lambda's SQS event source
+     * would (one message a batch, a reported failure made visible again at once, counted as a
+     * retried invocation), until the queue is empty.
+     *
+     * @return the notifications the workers published
+     */
     private int drainWorkerQueue(SqsClient sqs, LocalConfig config, ChunkWorkerHandler worker, EngineMetrics metrics) {
         if (config.workerQueueUrl().isEmpty()) {
             return 0;
         }
         long before = metrics.total(org.margincall.engine.service.port.Metrics.NOTIFICATIONS_PUBLISHED);
-        chunks += WorkerQueueDrain.drain(sqs, config.workerQueueUrl().get(), worker);
+        String url = config.workerQueueUrl().get();
+        Map<String, Integer> receives = new HashMap<>();
+        for (int empty = 0; empty < 2; ) {
+            List<software.amazon.awssdk.services.sqs.model.Message> got = sqs.receiveMessage(b -> b.queueUrl(url)
+                    .maxNumberOfMessages(1).waitTimeSeconds(0).visibilityTimeout(30)).messages();
+            if (got.isEmpty()) {
+                empty++;
+                continue;
+            }
+            empty = 0;
+            for (software.amazon.awssdk.services.sqs.model.Message m : got) {
+                com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage record =
+                        new com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage();
+                record.setMessageId(m.messageId());
+                record.setBody(m.body());
+                record.setReceiptHandle(m.receiptHandle());
+                com.amazonaws.services.lambda.runtime.events.SQSEvent event = new com.amazonaws.services.lambda.runtime.events.SQSEvent();
+                event.setRecords(List.of(record));
+                if (worker.handleRequest(event, null).getBatchItemFailures().isEmpty()) {
+                    chunks++;
+                    sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
+                } else if (receives.merge(m.messageId(), 1, Integer::sum) >= MAX_CHUNK_RECEIVES) {
+                    throw new IllegalStateException("chunk " + m.messageId() + " failed " + MAX_CHUNK_RECEIVES
+                            + " times: SQS would move it to the dead-letter queue");
+                } else {
+                    retried.incrementAndGet();
+                    sqs.changeMessageVisibility(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()).visibilityTimeout(0));
+                }
+            }
+        }
         return (int) (metrics.total(org.margincall.engine.service.port.Metrics.NOTIFICATIONS_PUBLISHED) - before);
     }
 
@@ -244,8 +480,13 @@ public final class StackReplay {
         }
     }
 
-    private EventResult feed(ScenarioEvent e, PriceEventHandler prices, AccountEventHandler accountEvents,
-                             DynamoDbAccountItems accounts, VenueStore venues, String venueId, Map<String, Long> seqs) throws IOException {
+    /**
+     * The event as EventBridge would deliver it: a "Price Update", or the account event a venue
+     * would send (its new absolute state, read from the table as the venue's ledger would know it).
+     * Built once per scenario event, so a redelivery is the same event.
+     */
+    private static EventBridgeEvent envelope(ScenarioEvent e, DynamoDbAccountItems accounts, VenueStore venues, String venueId,
+                                             Map<String, Long> seqs) throws IOException {
         ObjectNode env = JSON.createObjectNode();
         env.put("version", "0").put("id", "scenario-event-" + e.index()).put("time", Timestamps.format(e.at()))
                 .put("account", "000000000000").put("region", "us-east-1");
@@ -257,7 +498,7 @@ public final class StackReplay {
             if (p.indexPrice() != null) {
                 d.put("indexPrice", p.indexPrice().toPlainString());
             }
-            return prices.handleRequest(JSON.readValue(JSON.writeValueAsBytes(env), EventBridgeEvent.class), null);
+            return JSON.readValue(JSON.writeValueAsBytes(env), EventBridgeEvent.class);
         }
         // The venue reports the account's new absolute state, as its own ledger would.
         String accountId = e instanceof ScenarioEvent.Deposit dep ? dep.accountId()
@@ -296,7 +537,7 @@ public final class StackReplay {
                 }
             });
         }
-        return accountEvents.handleRequest(JSON.readValue(JSON.writeValueAsBytes(env), EventBridgeEvent.class), null);
+        return JSON.readValue(JSON.writeValueAsBytes(env), EventBridgeEvent.class);
     }
 
     private void pace(Instant previous, Instant next) throws InterruptedException {
@@ -326,17 +567,27 @@ public final class StackReplay {
         return url;
     }
 
-    /** Receives until {@code expected} notifications have arrived in all; fails loudly if some never do. */
-    private static void drain(SqsClient sqs, String url, List<JsonNode> into, int expected) throws IOException {
+    /**
+     * Receives until the queue is empty (the SNS stand-in enqueues before Publish answers) and at
+     * least {@code expected} bodies have arrived in all; fails loudly if some never do.
+     */
+    private static void drain(SqsClient sqs, String url, List<Received> into, Set<String> ids, int expected, int afterEvent,
+                              Instant at, boolean bySweep) throws IOException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (into.size() < expected) {
+        while (true) {
+            List<Message> ms = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10)
+                    .waitTimeSeconds(into.size() < expected ? 1 : 0)).messages();
+            for (Message m : ms) {
+                Received r = new Received(JSON.readTree(m.body()), afterEvent, at, bySweep);
+                into.add(r);
+                ids.add(r.notificationId());
+                sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
+            }
+            if (ms.isEmpty() && into.size() >= expected) {
+                return;
+            }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("only " + into.size() + " of " + expected + " notifications arrived");
-            }
-            List<Message> ms = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)).messages();
-            for (Message m : ms) {
-                into.add(JSON.readTree(m.body()));
-                sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
             }
         }
     }
@@ -365,13 +616,14 @@ public final class StackReplay {
 
     /**
      * Adds interceptors (fault injection, call counting: {@code local.sdk}) to the engine's DynamoDB,
-     * SNS, Step Functions and EventBridge clients; the subscriber's SQS client is left alone.
+     * SNS, SQS, Step Functions and EventBridge clients, after the replay's own {@link #counter()};
+     * the harness's and the subscriber's clients are left alone.
      */
     public StackReplay withClientInterceptors(List<ExecutionInterceptor> interceptors) {
         return withClientOverrides(c -> interceptors.forEach(c::addExecutionInterceptor));
     }
 
-    /** Applies {@code overrides} to the engine's DynamoDB, SNS, Step Functions and EventBridge clients. */
+    /** Applies {@code overrides} to the engine's DynamoDB, SNS, SQS, Step Functions and EventBridge clients. */
     public StackReplay withClientOverrides(Consumer<ClientOverrideConfiguration.Builder> overrides) {
         this.clientOverrides = this.clientOverrides.andThen(overrides);
         return this;

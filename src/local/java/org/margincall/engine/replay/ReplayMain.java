@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +23,7 @@ import org.margincall.engine.domain.Notification;
 import org.margincall.engine.domain.Timestamps;
 import org.margincall.engine.local.LocalStackProcess;
 import org.margincall.engine.local.StackReplay;
+import org.margincall.engine.local.sdk.FaultInjector;
 import org.margincall.engine.scenario.ScaleGenerator;
 import org.margincall.engine.scenario.Scenario;
 import picocli.CommandLine;
@@ -48,12 +50,15 @@ import picocli.CommandLine.Parameters;
             "stand-ins (DynamoDB, SNS/SQS, Step Functions, EventBridge on 127.0.0.1, started for the run",
             "and stopped after it) and writes what a venue's subscriber receives, a summary and a report.",
             "Scenario time is the only clock: the same scenario gives the same notifications and report,",
-            "byte for byte, at any --speed and with --in-process."},
+            "byte for byte, at any --speed and with --in-process.",
+            "With --faults, every AWS call the engine makes may fail as AWS fails them (seeded), each",
+            "handler invocation that fails is delivered again as EventBridge, SQS and Step Functions",
+            "would, and metrics.json tells what was lost or late against the in-process reference."},
         parameterListHeading = "%nArguments:%n",
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:done: the three files are written",
+            "0:done: the four files are written",
             "1:the run failed (a stand-in, the engine, or writing the files)",
             "2:bad input: an unknown or malformed option, or a scenario file that does not parse or "
                     + "validate (refused before anything starts)",
@@ -61,9 +66,14 @@ import picocli.CommandLine.Parameters;
             "143:terminated (SIGTERM)"},
         footerHeading = "%nOutputs, in OUTDIR:%n",
         footer = {
-            "  notifications.jsonl   every notification body received (SPEC §6), one a line",
+            "  notifications.jsonl   every notification received (SPEC §6), one body a line, once per",
+            "                        notificationId (a subscriber drops a duplicate delivery)",
             "  summary.txt           counts, wall time, each (sub-)account worst first, its notices",
             "  report.html           the page: overview, price paths, ratio charts, notice tables",
+            "  metrics.json          counts: price events, evaluations, DynamoDB items read for them,",
+            "                        SNS publish calls (the SDK's responses), notifications, chunks, wall",
+            "                        time; with --faults also faults injected, invocations retried,",
+            "                        duplicates received, delivered by the sweep, lost, late",
             "",
             "Progress goes to stderr: one updating line on a terminal, otherwise a plain line at every",
             "10 %% of the events or every 10 s. A short summary goes to stdout. However the run ends",
@@ -72,7 +82,8 @@ import picocli.CommandLine.Parameters;
             "",
             "Examples:",
             "  infra/local/run-scenario.sh ../shared/golden/scenario-crash.json out/golden --speed max",
-            "  infra/local/run-scenario.sh --accounts 1000 --speed max     # scale mode: sample crash, out/"})
+            "  infra/local/run-scenario.sh --accounts 1000 --speed max     # scale mode: sample crash, out/",
+            "  infra/local/run-scenario.sh ../shared/golden/scenario-crash.json out/f1 --speed max --faults 0.2 --fault-seed 1"})
 public final class ReplayMain implements Callable<Integer> {
     static final int OK = 0;
     static final int RUN_FAILED = 1;
@@ -88,7 +99,7 @@ public final class ReplayMain implements Callable<Integer> {
     Path scenarioFile;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "OUTDIR",
-            description = "where the three files go, created if needed, default out/")
+            description = "where the four files go, created if needed, default out/")
     Path outDir;
 
     @Option(names = "--speed", paramLabel = "N|max", converter = SpeedConverter.class, defaultValue = "200",
@@ -103,6 +114,30 @@ public final class ReplayMain implements Callable<Integer> {
     @Option(names = "--in-process",
             description = "replay the pure domain in this JVM instead of the stack (the reference behaviour; no stand-ins)")
     boolean inProcess;
+
+    @Option(names = "--faults", paramLabel = "RATE", converter = RateConverter.class,
+            description = "inject faults (throttling, 5xx, resets, lost answers, partial batches) into this "
+                    + "fraction of the engine's AWS calls, 0 to 1 (the SDK's retries stay on)")
+    Double faultRate;
+
+    @Option(names = "--fault-seed", paramLabel = "N", defaultValue = "1",
+            description = "seed of the faults, default ${DEFAULT-VALUE}: the same seed, the same faults")
+    long faultSeed;
+
+    @Option(names = "--fault-kinds", paramLabel = "KIND,...", split = ",", hideParamSyntax = true,
+            description = "only these kinds: THROTTLING, HTTP_500, HTTP_503, TIMEOUT_AFTER_APPLY, CONNECTION_RESET, "
+                    + "PARTIAL_BATCH (default all)")
+    List<FaultInjector.Kind> faultKinds;
+
+    @Option(names = "--no-sdk-retries",
+            description = "with --faults, switch the SDK's retries off: every fault reaches the engine "
+                    + "(a harsher test; the engine ships with them on)")
+    boolean noSdkRetries;
+
+    @Option(names = "--real-sdk-backoff",
+            description = "with --faults, keep the SDK's own back-off delays (default: the same retries, delays "
+                    + "of at most 20 ms; no decision depends on them)")
+    boolean realSdkBackoff;
 
     @Option(names = {"-v", "--verbose"},
             description = "the engine's log at INFO on stderr (otherwise warnings and errors only), "
@@ -155,7 +190,8 @@ public final class ReplayMain implements Callable<Integer> {
         cli.setParameterExceptionHandler((e, a) -> {
             PrintWriter w = e.getCommandLine().getErr();
             w.println("run-scenario.sh: " + e.getMessage());
-            w.println("usage: run-scenario.sh [SCENARIO] [OUTDIR] [--speed N|max] [--accounts N] [--in-process] [-v]");
+            w.println("usage: run-scenario.sh [SCENARIO] [OUTDIR] [--speed N|max] [--accounts N] [--in-process] "
+                    + "[--faults RATE [--fault-seed N] [--fault-kinds K,...] [--no-sdk-retries]] [-v]");
             w.println("Try 'run-scenario.sh --help' for the options and exit codes.");
             return BAD_INPUT;
         });
@@ -172,6 +208,12 @@ public final class ReplayMain implements Callable<Integer> {
         Path scenarioPath = (scenarioFile != null ? scenarioFile : root.resolve("scenarios/sample-crash.json"))
                 .toAbsolutePath().normalize();
         Path outPath = (outDir != null ? outDir : root.resolve("out")).toAbsolutePath().normalize();
+        if (faultRate == null && (faultKinds != null || realSdkBackoff || noSdkRetries)) {
+            throw new BadInput("--fault-kinds, --no-sdk-retries and --real-sdk-backoff need --faults RATE");
+        }
+        if (faultRate != null && inProcess) {
+            throw new BadInput("--faults needs the stack: the in-process replay makes no AWS call to fail");
+        }
         Scenario scenario;
         try {
             scenario = ScaleGenerator.withAccounts(Scenario.read(scenarioPath), extraAccounts, 42);
@@ -192,30 +234,51 @@ public final class ReplayMain implements Callable<Integer> {
         List<Notification> reference = new InMemoryReplay(scenario).observe(series).run(scenario.events());
         List<JsonNode> received;
         Run run;
+        Map<String, Object> metrics;
         if (inProcess) {
             received = new ArrayList<>();
             for (Notification n : reference) {
                 received.add(JSON.valueToTree(n));
             }
             run = new Run("in-process domain replay", (System.nanoTime() - t0) / 1_000_000, Double.POSITIVE_INFINITY, 0);
+            metrics = inProcessMetrics(scenario, series.evaluations(), received.size(), run);
         } else {
-            StackReplay.Result r = replayThroughTheStack(root, scenario);
-            received = r.notifications();
+            FaultInjector faults = faultRate == null ? null : faultInjector();
+            StackReplay.Result r = replayThroughTheStack(root, scenario, faults);
+            // what a subscriber keeps: the first body of each notification id
+            received = r.distinct().stream().map(StackReplay.Received::body).toList();
             run = new Run("whole stack on the local stand-ins", r.wallMillis(), speed, r.accountsEvaluated());
+            List<JsonNode> parsed = new ArrayList<>();
+            for (Notification n : reference) {
+                parsed.add(JSON.readTree(JSON.writeValueAsString(n)));
+            }
+            metrics = stackMetrics(scenario, r, faults, !noSdkRetries, DeliveryCheck.againstDomain(parsed, scenario.events()).check(r.received()));
         }
+        Map<String, Object> withScenario = new LinkedHashMap<>();
+        withScenario.put("scenario", scenarioPath.getFileName().toString());
+        withScenario.putAll(metrics);
+        metrics = withScenario;
         List<JsonNode> ordered = deterministicOrder(received);
         ReportWriter.Overview overview = ReportWriter.Overview.of(series, ordered);
         try {
-            write(outPath, scenarioPath, scenario, series, ordered, overview, run);
+            write(outPath, scenarioPath, scenario, series, ordered, overview, run, metrics);
         } catch (IOException e) {
             throw new RunFailure("cannot write the files in " + outPath + ": " + e, e, null);
         }
-        out.print(shortSummary(scenarioPath, scenario, ordered, overview, run, outPath));
+        out.print(shortSummary(scenarioPath, scenario, ordered, overview, run, outPath, metrics));
         out.flush();
         return OK;
     }
 
-    private StackReplay.Result replayThroughTheStack(Path root, Scenario scenario) {
+    private FaultInjector faultInjector() {
+        FaultInjector.Builder b = FaultInjector.builder().seed(faultSeed).rate(faultRate);
+        if (faultKinds != null) {
+            b.kinds(java.util.EnumSet.copyOf(faultKinds));
+        }
+        return b.build();
+    }
+
+    private StackReplay.Result replayThroughTheStack(Path root, Scenario scenario, FaultInjector faults) {
         Path stackDir = root.resolve("target/replay-stack-" + ProcessHandle.current().pid());
         int stale = LocalStackProcess.removeStale(root.resolve("target"), "replay-stack-");
         if (stale > 0) {
@@ -235,7 +298,18 @@ public final class ReplayMain implements Callable<Integer> {
                     (System.nanoTime() - t0) / 1e9, scenario.events().size(), scenario.accounts().size(),
                     Double.isInfinite(speed) ? "at full speed (--speed max)" : "paced at " + plain(speed) + "x scenario time");
             progress = new Progress(err, stderrTty);
-            return new StackReplay(stack, scenario, speed, progress).run();
+            StackReplay replay = new StackReplay(stack, scenario, speed, progress);
+            if (faults != null) {
+                err.printf(Locale.ROOT, "injecting faults into %s of the engine's AWS calls (seed %d, %s)%n", plain(faultRate),
+                        faultSeed, faultKinds == null ? "all kinds" : faultKinds.stream().map(Enum::name)
+                                .collect(Collectors.joining(", ")));
+                replay.withFaults(faults, !realSdkBackoff);
+                if (noSdkRetries) {
+                    replay.withClientOverrides(c -> c.retryStrategy(
+                            software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry()));
+                }
+            }
+            return replay.run();
         } catch (Exception e) {
             String logs = SIGNALLED.get() ? null : stack.logTails(5);
             throw new RunFailure("the replay through the stack failed: " + e.getMessage(), e, logs);
@@ -277,6 +351,88 @@ public final class ReplayMain implements Callable<Integer> {
     }
 
     /**
+     * metrics.json of an in-process run: what the domain replay can count (no AWS call is made, so
+     * no DynamoDB item, SNS call or chunk: null), and no fault.
+     */
+    static Map<String, Object> inProcessMetrics(Scenario scenario, int evaluations, int notifications, Run run) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", "in-process");
+        m.put("events", scenario.events().size());
+        m.put("priceEvents", priceEvents(scenario));
+        m.put("evaluations", evaluations);
+        m.put("itemsRead", null);
+        m.put("snsPublishCalls", null);
+        m.put("notifications", notifications);
+        m.put("chunks", null);
+        m.put("wallMillis", run.wallMillis());
+        m.put("faults", null);
+        for (String k : List.of("faultsInjected", "faultsSurfaced", "invocationsRetried", "duplicatesReceived",
+                "deliveredBySweep", "notificationsOwed", "lost", "late", "recoverySeconds")) {
+            m.put(k, null);
+        }
+        return m;
+    }
+
+    /**
+     * metrics.json of a run through the stack: items and calls from the SDK's responses, the
+     * replay's retries and duplicates, and what a deduplicating subscriber got against the
+     * in-process reference (owed, lost, late: arrived after a later event than a fault-free run
+     * delivers it, the safety net's included).
+     */
+    static Map<String, Object> stackMetrics(Scenario scenario, StackReplay.Result r, FaultInjector faults, boolean sdkRetries,
+                                            DeliveryCheck.Outcome o) {
+        StackReplay.Counts c = r.counts();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", "stack");
+        m.put("events", scenario.events().size());
+        m.put("priceEvents", c.priceEvents());
+        m.put("evaluations", c.evaluations());
+        m.put("itemsRead", c.itemsRead());
+        m.put("snsPublishCalls", c.snsPublishCalls());
+        m.put("notifications", c.notifications());
+        m.put("chunks", c.chunks());
+        m.put("wallMillis", c.wallMillis());
+        if (faults == null) {
+            m.put("faults", null);
+            m.put("faultsInjected", 0);
+            m.put("faultsSurfaced", 0);
+        } else {
+            Map<String, Object> f = faults.snapshot();
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("rate", f.get("rate"));
+            config.put("seed", f.get("seed"));
+            config.put("kinds", f.get("kinds"));
+            config.put("sdkRetries", sdkRetries);
+            config.put("faultsInjectedByKind", f.get("faultsInjectedByKind"));
+            config.put("faultsSurfacedByKind", f.get("faultsSurfacedByKind"));
+            m.put("faults", config);
+            m.put("faultsInjected", f.get("faultsInjected"));
+            m.put("faultsSurfaced", f.get("faultsSurfaced"));
+        }
+        m.put("invocationsRetried", c.invocationsRetried());
+        m.put("duplicatesReceived", c.duplicatesReceived());
+        m.put("deliveredBySweep", c.deliveredBySweep());
+        m.put("notificationsOwed", o.owed());
+        m.put("lost", o.lost().size());
+        m.put("late", o.late().size());
+        m.put("recoverySeconds", o.recoverySeconds());
+        m.put("unexpected", o.unexpected().size());
+        m.put("differing", o.differing().size());
+        List<String> misses = new ArrayList<>();
+        o.lost().forEach(x -> misses.add("lost " + x.what() + " " + x.notificationId() + ", owed " + x.owed()));
+        o.late().forEach(x -> misses.add("late " + x.what() + " " + x.notificationId() + ", owed " + x.owed() + ", got " + x.got()));
+        o.differing().forEach(x -> misses.add("differing " + x.what() + " " + x.notificationId()));
+        o.unexpected().forEach(x -> misses.add("unexpected " + x));
+        m.put("misses", misses);
+        m.put("sdkCalls", c.sdk());
+        return m;
+    }
+
+    private static int priceEvents(Scenario scenario) {
+        return (int) scenario.events().stream().filter(e -> e instanceof org.margincall.engine.scenario.ScenarioEvent.Price).count();
+    }
+
+    /**
      * Per (sub-)account in the order received; across accounts by scenario time then account, so
      * that the file is the same on every run (the order across accounts at one instant is not
      * specified, SPEC §7).
@@ -297,21 +453,24 @@ public final class ReplayMain implements Callable<Integer> {
     }
 
     private static void write(Path outDir, Path scenarioFile, Scenario scenario, ReportWriter.Series series,
-                              List<JsonNode> notifications, ReportWriter.Overview overview, Run run) throws IOException {
+                              List<JsonNode> notifications, ReportWriter.Overview overview, Run run,
+                              Map<String, Object> metrics) throws IOException {
         try (BufferedWriter w = Files.newBufferedWriter(outDir.resolve("notifications.jsonl"))) {
             for (JsonNode n : notifications) {
                 w.write(JSON.writeValueAsString(n));
                 w.newLine();
             }
         }
-        Files.writeString(outDir.resolve("summary.txt"), fullSummary(scenarioFile, scenario, notifications, overview, run));
+        Files.writeString(outDir.resolve("summary.txt"), fullSummary(scenarioFile, scenario, notifications, overview, run, metrics));
+        Files.writeString(outDir.resolve("metrics.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(metrics) + System.lineSeparator());
         Files.writeString(outDir.resolve("report.html"),
                 ReportWriter.html("Margin Call Engine replay: " + scenarioFile.getFileName(), scenario, series, notifications));
     }
 
     /** The few lines on stdout. */
     static String shortSummary(Path scenarioFile, Scenario scenario, List<JsonNode> notifications,
-                               ReportWriter.Overview overview, Run run, Path outDir) {
+                               ReportWriter.Overview overview, Run run, Path outDir, Map<String, Object> metrics) {
         StringBuilder s = new StringBuilder();
         s.append(headline(scenarioFile, scenario, notifications, run)).append('\n');
         s.append("  notices:  ").append(counts(overview.noticesByType(), false)).append('\n');
@@ -323,17 +482,36 @@ public final class ReplayMain implements Callable<Integer> {
                     + ReportWriter.ratio4(o.finalRatio())).collect(Collectors.joining(", "))).append('\n');
         }
         s.append("  ").append(wallTime(run, scenario)).append('\n');
-        s.append("  files:  ").append(outDir.resolve("report.html")).append(", summary.txt, notifications.jsonl\n");
+        if (metrics.get("faults") != null) {
+            s.append("  ").append(faultLine(metrics)).append('\n');
+        }
+        s.append("  files:  ").append(outDir.resolve("report.html")).append(", summary.txt, notifications.jsonl, metrics.json\n");
         return s.toString();
     }
 
     /** summary.txt: the short summary's facts in full, then every (sub-)account worst first with its notices. */
     static String fullSummary(Path scenarioFile, Scenario scenario, List<JsonNode> notifications,
-                              ReportWriter.Overview overview, Run run) {
+                              ReportWriter.Overview overview, Run run, Map<String, Object> metrics) {
         StringBuilder s = new StringBuilder();
         s.append(headline(scenarioFile, scenario, notifications, run)).append('\n');
         s.append("scenario ").append(scenarioFile).append('\n');
         s.append(wallTime(run, scenario)).append("\n\n");
+        s.append("metrics (metrics.json; n/a: not measured in this mode):\n");
+        for (String k : List.of("events", "priceEvents", "evaluations", "itemsRead", "snsPublishCalls", "notifications",
+                "chunks", "wallMillis")) {
+            s.append(String.format(Locale.ROOT, "  %-20s %10s%n", k, metrics.get(k) == null ? "n/a" : metrics.get(k)));
+        }
+        if (metrics.get("faults") != null) {
+            s.append(faultLine(metrics)).append('\n');
+            for (String k : List.of("faultsInjected", "faultsSurfaced", "invocationsRetried", "duplicatesReceived",
+                    "deliveredBySweep", "notificationsOwed", "lost", "late", "recoverySeconds")) {
+                s.append(String.format(Locale.ROOT, "  %-20s %10s%n", k, metrics.get(k)));
+            }
+            @SuppressWarnings("unchecked")
+            List<String> misses = (List<String>) metrics.get("misses");
+            misses.forEach(x -> s.append("  ").append(x).append('\n'));
+        }
+        s.append('\n');
         s.append("notices by type (severity order):\n");
         overview.noticesByType().forEach((k, v) -> s.append(String.format(Locale.ROOT, "  %-20s %6d%n", k, v)));
         s.append("(sub-)accounts by final level:\n");
@@ -370,6 +548,16 @@ public final class ReplayMain implements Callable<Integer> {
             }
         }
         return s.toString();
+    }
+
+    /** One line on the faults: rate, seed, what happened, what a subscriber lost. */
+    private static String faultLine(Map<String, Object> m) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> f = (Map<String, Object>) m.get("faults");
+        return String.format(Locale.ROOT, "faults at %s (seed %s): %s injected, %s invocations retried, %s duplicates "
+                        + "received, %s delivered by the sweep; lost %s, late %s of %s owed",
+                f.get("rate"), f.get("seed"), m.get("faultsInjected"), m.get("invocationsRetried"), m.get("duplicatesReceived"),
+                m.get("deliveredBySweep"), m.get("lost"), m.get("late"), m.get("notificationsOwed"));
     }
 
     private static String headline(Path scenarioFile, Scenario scenario, List<JsonNode> notifications, Run run) {
@@ -434,6 +622,22 @@ public final class ReplayMain implements Callable<Integer> {
                 // reported below
             }
             throw new CommandLine.TypeConversionException("'" + value + "' is neither a positive number nor max");
+        }
+    }
+
+    /** A fault rate: a number from 0 to 1. */
+    static final class RateConverter implements CommandLine.ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            try {
+                double d = Double.parseDouble(value);
+                if (d >= 0 && d <= 1) {
+                    return d;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a fault rate (a number from 0 to 1)");
         }
     }
 

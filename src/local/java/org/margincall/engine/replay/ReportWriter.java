@@ -98,9 +98,16 @@ public final class ReportWriter {
     /** Ratios per sub-account over time, gathered from a replay's evaluations. */
     public static final class Series implements Scenario.Observer {
         final Map<String, TreeMap<Instant, Double>> ratios = new LinkedHashMap<>();
+        private int evaluations;
+
+        /** (Sub-)account evaluations observed. */
+        public int evaluations() {
+            return evaluations;
+        }
 
         @Override
         public void evaluated(Instant at, Evaluation e) {
+            evaluations++;
             ratios.computeIfAbsent(e.subAccountId(), k -> new TreeMap<>())
                     .put(at, e.collateralRatio() == null ? Double.NaN : e.collateralRatio());
         }

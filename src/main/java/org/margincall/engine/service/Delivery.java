@@ -29,6 +29,8 @@ import org.margincall.engine.service.port.StoredAccount.PendingEscalation;
 @ApplicationScoped
 public class Delivery {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Delivery.class);
+    /** Publish attempts of one delivery for the entries SNS or EventBridge refused, the first included. */
+    static final int PUBLISH_ROUNDS = 3;
     private final OutboxClaims claims;
     private final NotificationSink notifications;
     private final LiquidationSink liquidations;
@@ -79,7 +81,8 @@ public class Delivery {
      * Delivers what many accounts owe together (SPEC §10): their notifications share PublishBatch
      * calls (each account's in order), their liquidation requests share PutEvents calls, their
      * escalations start concurrently. Each entry's outcome is its own: an accepted one leaves its
-     * account's outbox, a refused one has its claim released for the sweep; a start that failed
+     * account's outbox, a refused one is published again (up to {@value #PUBLISH_ROUNDS} attempts
+     * in all) and, still refused, has its claim released for the sweep; a start that failed
      * (throttled, say) stays pending for the sweep — deadlines are absolute, so a late start still
      * fires on time.
      *
@@ -98,8 +101,24 @@ public class Delivery {
             }
         }
         Set<String> accepted = new HashSet<>(notifications.publish(venueId, sns));
-        int published = accepted.size();
         accepted.addAll(liquidations.put(events));
+        // SPEC §9: what SNS or EventBridge refused (a partial batch failure, which the SDK never
+        // retries, or a call that failed through its retries) is retried at once; failing that,
+        // it stays owed for the sweep
+        for (int round = 2; round <= PUBLISH_ROUNDS; round++) {
+            List<OutboxEntry> snsLeft = sns.stream().filter(e -> !accepted.contains(e.id())).toList();
+            List<OutboxEntry> eventsLeft = events.stream().filter(e -> !accepted.contains(e.id())).toList();
+            if (snsLeft.isEmpty() && eventsLeft.isEmpty()) {
+                break;
+            }
+            if (!snsLeft.isEmpty()) {
+                accepted.addAll(notifications.publish(venueId, snsLeft));
+            }
+            if (!eventsLeft.isEmpty()) {
+                accepted.addAll(liquidations.put(eventsLeft));
+            }
+        }
+        int published = (int) sns.stream().filter(e -> accepted.contains(e.id())).count();
         metrics.count(Metrics.NOTIFICATIONS_PUBLISHED, published);
         metrics.count(Metrics.PUBLISH_FAILURES, sns.size() + events.size() - accepted.size());
         List<Owed> claimsToSettle = work.stream().filter(o -> !o.outbox().isEmpty()).toList();

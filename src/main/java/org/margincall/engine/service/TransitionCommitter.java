@@ -129,8 +129,21 @@ public class TransitionCommitter {
                 for (EscalationStart e : r.escalations()) {
                     starts.add(pending(venueId, accountId, e));
                 }
-                if (accounts.commit(new AccountItems.Commit(current, plan.changed(), plan.eventSequence(), r.changed(),
-                        outbox, starts))) {
+                boolean committed;
+                try {
+                    committed = accounts.commit(new AccountItems.Commit(current, plan.changed(), plan.eventSequence(), r.changed(),
+                            outbox, starts));
+                } catch (RuntimeException e) {
+                    // the outcome is unknown (a lost answer, then the SDK gave up): if the write landed,
+                    // what it committed is ours to deliver now; a redelivered event would find nothing
+                    // left to decide and leave it to the sweep
+                    if (landedDespite(e, venueId, accountId, current, outbox, claimant)) {
+                        return new Committed(plan, r, r.evaluated(), r.changed().size(), r.notifications().size(),
+                                new Delivery.Owed(accountId, outbox, starts));
+                    }
+                    throw e;
+                }
+                if (committed) {
                     metrics.count(Metrics.ACCOUNTS_EVALUATED, r.evaluated());
                     metrics.count(Metrics.TRANSITIONS, r.changed().size());
                     metrics.count(Metrics.POSTPONED_STEPS, r.postponements());
@@ -158,6 +171,17 @@ public class TransitionCommitter {
         } finally {
             MDC.remove("venueId");
             MDC.remove("accountId");
+        }
+    }
+
+    /** Whether a commit that threw was applied all the same; the re-read failing too says no. */
+    private boolean landedDespite(RuntimeException failure, String venueId, String accountId, StoredAccount attempted,
+                                  List<OutboxEntry> outbox, String claimant) {
+        try {
+            return accounts.get(venueId, accountId).map(reread -> landed(reread, attempted, outbox, claimant)).orElse(false);
+        } catch (RuntimeException again) {
+            failure.addSuppressed(again);
+            return false;
         }
     }
 

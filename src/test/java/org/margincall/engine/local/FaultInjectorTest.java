@@ -89,7 +89,7 @@ class FaultInjectorTest {
         // A state machine of its own that ends at once, so nothing waits on the shared clock.
         machine = cleanSfn.createStateMachine(b -> b.name("faults-pass-" + RUN).roleArn("arn:aws:iam::000000000000:role/test")
                 .definition("{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}")).stateMachineArn();
-        // the default bus (the facade serves only what the engine uses); events are told apart by their marker
+        // The facade has only the default bus (the engine's); this run's events carry their own marker.
         bus = "default";
     }
 

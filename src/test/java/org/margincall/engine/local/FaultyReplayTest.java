@@ -9,52 +9,81 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.margincall.engine.domain.Notification;
 import org.margincall.engine.local.sdk.FaultInjector;
-import org.margincall.engine.local.sdk.SdkCallCounter;
+import org.margincall.engine.replay.DeliveryCheck;
 import org.margincall.engine.replay.InMemoryReplay;
 import org.margincall.engine.scenario.Scenario;
 
 /**
- * The golden crash scenario through the whole stack with faults injected into the engine's
- * clients, checked against the in-process reference by notification id (SPEC §3.3: subscribers
- * deduplicate on it): nothing lost, nothing the reference does not send. Run on demand only, e.g.
- * {@code -Dtest=FaultyReplayTest -Dfaults.rate=0.2 [-Dfaults.seed=1] [-Dfaults.sdkRetries=false]
- * [-Dfaults.kinds=TIMEOUT_AFTER_APPLY,...] [-Dfaults.operations=DynamoDb:UpdateItem,...] [-Dfaults.tag=name]};
- * writes {@code target/fault-replay/<seed>-<rate>-<retries>[-<tag>]/} (metrics.json,
- * notifications.jsonl, report.json) whatever the outcome.
+ * The golden crash scenario through the whole stack with faults injected at rate 0.2 into every
+ * call of the engine's clients (seeds 1 and 2; the SDK's retries on, its back-off compressed),
+ * each handler invocation that fails as a whole delivered again as EventBridge, SQS and Step
+ * Functions would, and the safety-net flush once after the last event. A subscriber deduplicating
+ * by {@code notificationId} (SPEC §3.3) must get exactly the fault-free run's notices, body for
+ * body, each after the same scenario event, none from the safety net.
+ *
+ * <p>On demand: {@code -Dfaults.seeds=1,2,3 -Dfaults.rate=0.2 [-Dfaults.sdkRetries=false]
+ * [-Dfaults.kinds=TIMEOUT_AFTER_APPLY,...] [-Dfaults.operations=DynamoDb:UpdateItem,...]}. Each
+ * run writes {@code target/fault-replay/<seed>-<rate>/} (metrics.json, notifications.jsonl,
+ * report.json) whatever the outcome.
  */
-@EnabledIfSystemProperty(named = "faults.rate", matches = ".+")
 class FaultyReplayTest {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static Path root;
+    static Scenario scenario;
+    static StackReplay.Result faultFree;
+
+    @BeforeAll
+    static void replayWithoutFaults() throws Exception {
+        root = LocalStackProcess.projectRoot();
+        scenario = Scenario.read(Path.of(System.getProperty("golden.scenario", "../shared/golden/scenario-crash.json")));
+        LocalStackProcess stack = LocalStackProcess.start(root, root.resolve("target/fault-replay/clean-stack-"
+                + ProcessHandle.current().pid()));
+        try {
+            faultFree = new StackReplay(stack, scenario, Double.POSITIVE_INFINITY, line -> { }).run();
+        } finally {
+            stack.stop();
+        }
+    }
+
+    static Stream<Long> seeds() {
+        return Arrays.stream(System.getProperty("faults.seeds", "1,2").split(",")).map(String::trim).map(Long::parseLong);
+    }
 
     @Test
-    void theGoldenCrashUnderFaultsLosesNoNotice() throws Exception {
-        double rate = Double.parseDouble(System.getProperty("faults.rate"));
-        long seed = Long.parseLong(System.getProperty("faults.seed", "1"));
-        boolean sdkRetries = Boolean.parseBoolean(System.getProperty("faults.sdkRetries", "true"));
-        Path root = LocalStackProcess.projectRoot();
-        Scenario scenario = Scenario.read(Path.of(System.getProperty("golden.scenario", "../shared/golden/scenario-crash.json")));
-        String tag = System.getProperty("faults.tag", "");
-        Path out = root.resolve("target/fault-replay/" + seed + "-" + rate + (sdkRetries ? "-sdk-retries" : "-no-sdk-retries")
-                + (tag.isBlank() ? "" : "-" + tag));
-        Files.createDirectories(out);
+    void theFaultFreeRunIsTheDomainsAndNeedsNoRetryNorSweep() throws Exception {
+        DeliveryCheck.Outcome o = DeliveryCheck.againstDomain(domain(), scenario.events()).check(faultFree.received());
+        assertThat(o.exact()).as("%s", o).isTrue();
+        assertThat(o.owed()).isPositive();
+        assertThat(faultFree.counts().invocationsRetried()).isZero();
+        assertThat(faultFree.counts().duplicatesReceived()).isZero();
+        assertThat(faultFree.counts().deliveredBySweep()).isZero();
+    }
 
-        SdkCallCounter counter = new SdkCallCounter();
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void theGoldenCrashUnderFaultsDeliversExactlyTheFaultFreeNoticesEachAfterTheSameEvent(long seed) throws Exception {
+        double rate = Double.parseDouble(System.getProperty("faults.rate", "0.2"));
+        boolean sdkRetries = Boolean.parseBoolean(System.getProperty("faults.sdkRetries", "true"));
+        Path out = root.resolve("target/fault-replay/" + seed + "-" + rate + (sdkRetries ? "" : "-no-sdk-retries"));
+        Files.createDirectories(out);
         FaultInjector.Builder fb = FaultInjector.builder().seed(seed).rate(rate);
         String kinds = System.getProperty("faults.kinds", "");
         if (!kinds.isBlank()) {
-            fb.kinds(java.util.Arrays.stream(kinds.split(",")).map(String::trim).map(FaultInjector.Kind::valueOf)
-                    .collect(java.util.stream.Collectors.toSet()));
+            fb.kinds(Arrays.stream(kinds.split(",")).map(String::trim).map(FaultInjector.Kind::valueOf).collect(Collectors.toSet()));
         }
         String operations = System.getProperty("faults.operations", "");
         if (!operations.isBlank()) {
@@ -62,12 +91,14 @@ class FaultyReplayTest {
         }
         FaultInjector faults = fb.build();
         LocalStackProcess stack = LocalStackProcess.start(root, out.resolve("stack"));
-        List<JsonNode> received = List.of();
+        StackReplay.Result r = null;
         String crash = null;
-        long started = System.currentTimeMillis();
         try {
-            received = new StackReplay(stack, scenario, Double.POSITIVE_INFINITY, line -> { })
-                    .withClientOverrides(InterceptedClients.overrides(sdkRetries, counter, faults)).run().notifications();
+            StackReplay replay = new StackReplay(stack, scenario, Double.POSITIVE_INFINITY, line -> { }).withFaults(faults, sdkRetries);
+            if (!sdkRetries) {
+                replay.withClientOverrides(InterceptedClients.overrides(false));
+            }
+            r = replay.run();
         } catch (Exception | Error e) {
             StringWriter w = new StringWriter();
             e.printStackTrace(new PrintWriter(w));
@@ -75,63 +106,41 @@ class FaultyReplayTest {
         } finally {
             stack.stop();
         }
-
-        Map<String, JsonNode> reference = new LinkedHashMap<>();
-        for (Notification n : new InMemoryReplay(scenario).run(scenario.events())) {
-            reference.put(n.notificationId(), JSON.readTree(JSON.writeValueAsString(n)));
-        }
-        Map<String, Integer> times = new TreeMap<>();
-        List<String> differing = new ArrayList<>();
-        for (JsonNode n : received) {
-            String id = n.get("notificationId").asText();
-            times.merge(id, 1, Integer::sum);
-            if (reference.containsKey(id) && !reference.get(id).equals(n)) {
-                differing.add(id);
-            }
-        }
-        Set<String> missing = new LinkedHashSet<>(reference.keySet());
-        missing.removeAll(times.keySet());
-        Set<String> unexpected = new LinkedHashSet<>(times.keySet());
-        unexpected.removeAll(reference.keySet());
-        Map<String, Integer> duplicates = new TreeMap<>();
-        times.forEach((id, k) -> {
-            if (k > 1) {
-                duplicates.put(id, k);
-            }
-        });
+        DeliveryCheck.Outcome o = r == null ? null : DeliveryCheck.against(faultFree).check(r.received());
 
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("faults", faults.snapshot());
-        metrics.put("calls", counter.snapshot());
-        metrics.put("wallMillis", System.currentTimeMillis() - started);
+        if (r != null) {
+            metrics.put("counts", r.counts());
+        }
         Files.writeString(out.resolve("metrics.json"), JSON.writeValueAsString(metrics));
         StringBuilder lines = new StringBuilder();
-        for (JsonNode n : received) {
-            lines.append(new ObjectMapper().writeValueAsString(n)).append('\n');
+        for (StackReplay.Received n : r == null ? List.<StackReplay.Received>of() : r.received()) {
+            lines.append(new ObjectMapper().writeValueAsString(n.body())).append('\n');
         }
         Files.writeString(out.resolve("notifications.jsonl"), lines);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("crash", crash);
-        report.put("expected", reference.size());
-        report.put("received", received.size());
-        report.put("missing", describe(missing, reference));
-        report.put("unexpected", unexpected);
-        report.put("duplicates", duplicates);
-        report.put("differingBodies", differing);
+        report.put("outcome", o);
         report.put("faultsByOperation", byOperation(faults.faults()));
         Files.writeString(out.resolve("report.json"), JSON.writeValueAsString(report));
 
         assertThat(crash).as("the replay ran to its end").isNull();
-        assertThat(missing).as("notices lost (see %s)", out.resolve("report.json")).isEmpty();
-        assertThat(unexpected).as("notices the reference does not send").isEmpty();
+        assertThat(faults.injectedTotal()).as("faults were injected").isPositive();
+        assertThat(o.lost()).as("notices lost (see %s)", out.resolve("report.json")).isEmpty();
+        assertThat(o.unexpected()).as("notices the fault-free run does not send").isEmpty();
+        assertThat(o.differing()).as("bodies that differ from the fault-free run's").isEmpty();
+        assertThat(o.late()).as("notices after a later event than in the fault-free run").isEmpty();
+        assertThat(o.delivered()).isEqualTo(o.owed()).isEqualTo(faultFree.distinct().size());
+        assertThat(r.counts().deliveredBySweep()).as("delivered by the safety net").isZero();
+        assertThat(r.counts().duplicatesReceived()).isEqualTo(o.duplicatesReceived());
     }
 
-    static List<String> describe(Set<String> ids, Map<String, JsonNode> reference) {
-        List<String> out = new ArrayList<>();
-        for (String id : ids) {
-            JsonNode n = reference.get(id);
-            out.add(String.join(" ", n.get("evaluatedAt").asText(), n.get("accountId").asText(), n.get("type").asText(),
-                    n.get("reason").asText(), n.get("level").asText(), id));
+    static List<JsonNode> domain() throws Exception {
+        ObjectMapper plain = new ObjectMapper();
+        List<JsonNode> out = new java.util.ArrayList<>();
+        for (Notification n : new InMemoryReplay(scenario).run(scenario.events())) {
+            out.add(plain.readTree(plain.writeValueAsString(n)));
         }
         return out;
     }

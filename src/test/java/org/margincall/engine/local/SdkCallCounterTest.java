@@ -140,7 +140,7 @@ class SdkCallCounterTest {
         assertThat(counter.sfnStarts()).isEqualTo(2);
         assertThat(counter.failedCalls("Sfn", "StartExecution")).isEqualTo(1);
 
-        String bus = "default"; // the facade serves only the buses the engine uses
+        String bus = "default"; // the facade's only bus, the engine's
         PutEventsRequestEntry e = PutEventsRequestEntry.builder().eventBusName(bus).source("count.test").detailType("Count Test")
                 .detail("{\"n\":1}").build();
         events.putEvents(b -> b.entries(e, e, e));

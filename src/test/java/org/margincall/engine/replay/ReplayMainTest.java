@@ -36,7 +36,8 @@ class ReplayMainTest {
         Outcome r = run("--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("Usage: run-scenario.sh", "--speed=N|max", "--accounts=N", "--in-process",
-                "notifications.jsonl", "summary.txt", "report.html", "Exit codes:");
+                "--faults=RATE", "--fault-seed=N", "--fault-kinds=KIND,...", "--no-sdk-retries", "notifications.jsonl", "summary.txt", "report.html",
+                "metrics.json", "Exit codes:");
         assertThat(r.out()).containsPattern("(?m)^ +0 +done").containsPattern("(?m)^ +1 +the run failed")
                 .containsPattern("(?m)^ +2 +bad input").containsPattern("(?m)^ +130 +interrupted");
         assertThat(r.out()).as("no colour codes when not a terminal").doesNotContain("\u001b[");
@@ -56,6 +57,25 @@ class ReplayMainTest {
         assertThat(run("--speed", "0").code()).isEqualTo(2);
         assertThat(run("--accounts", "-1").code()).isEqualTo(2);
         assertThat(run("a.json", "out", "extra").code()).isEqualTo(2);
+
+        Outcome rate = run("--faults", "1.5");
+        assertThat(rate.code()).isEqualTo(2);
+        assertThat(rate.err()).contains("--faults", "'1.5' is not a fault rate (a number from 0 to 1)");
+        assertThat(run("--faults", "0.2", "--fault-kinds", "GREMLINS").code()).isEqualTo(2);
+        assertThat(run("--faults", "0.2", "--fault-seed", "one").code()).isEqualTo(2);
+    }
+
+    @Test
+    void faultOptionsThatCannotApplyAreBadInputBeforeAnythingStarts(@TempDir Path tmp) {
+        Path out = tmp.resolve("out");
+        Outcome inProcess = run(GOLDEN.toString(), out.toString(), "--in-process", "--faults", "0.2");
+        assertThat(inProcess.code()).isEqualTo(2);
+        assertThat(inProcess.err()).contains("--faults needs the stack");
+        Outcome kinds = run(GOLDEN.toString(), out.toString(), "--in-process", "--fault-kinds", "HTTP_500");
+        assertThat(kinds.code()).isEqualTo(2);
+        assertThat(kinds.err()).contains("need --faults RATE");
+        assertThat(run(GOLDEN.toString(), out.toString(), "--no-sdk-retries").code()).isEqualTo(2);
+        assertThat(out).doesNotExist();
     }
 
     @Test
@@ -108,6 +128,27 @@ class ReplayMainTest {
         String summary = Files.readString(tmp.resolve("a/summary.txt"));
         assertThat(summary).contains("wall time", "worst first", "h17", "c0: HEALTHY -> WARNING");
         assertThat(Files.readString(tmp.resolve("a/report.html"))).doesNotContain("wall");
+        assertThat(summary).contains("metrics (metrics.json", "priceEvents", "itemsRead                   n/a");
+    }
+
+    @Test
+    void anInProcessRunWritesTheMetricsItCanAndNullForTheOthers(@TempDir Path tmp) throws IOException {
+        Outcome r = run(GOLDEN.toString(), tmp.toString(), "--in-process");
+        assertThat(r.code()).as(r.err()).isZero();
+        com.fasterxml.jackson.databind.JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(tmp.resolve("metrics.json").toFile());
+        assertThat(m.get("scenario").asText()).isEqualTo("scenario-crash.json");
+        assertThat(m.get("mode").asText()).isEqualTo("in-process");
+        assertThat(m.get("events").asInt()).isEqualTo(159);
+        assertThat(m.get("priceEvents").asInt()).isEqualTo(150);
+        assertThat(m.get("evaluations").asInt()).isPositive();
+        assertThat(m.get("notifications").asInt()).isEqualTo(111);
+        assertThat(m.get("wallMillis").isIntegralNumber()).isTrue();
+        for (String k : new String[]{"itemsRead", "snsPublishCalls", "chunks", "faults", "faultsInjected", "invocationsRetried",
+                "duplicatesReceived", "deliveredBySweep", "lost", "late"}) {
+            assertThat(m.has(k)).as(k).isTrue();
+            assertThat(m.get(k).isNull()).as(k).isTrue();
+        }
     }
 
     /** SPEC §7 and the first-hour issue: both paths write the same bytes for the golden crash. */
