@@ -319,7 +319,7 @@ test("create-resources wires the template's EventBridge rules to its functions",
     Rules.map((r) => [r.Name, JSON.parse(r.EventPattern)]),
     [
       ['PriceEventFunctionPriceUpdate', { source: ['price.oracle'], 'detail-type': ['Price Update'] }],
-      ['AccountEventFunctionAccountChanged', { source: ['venue.accounts'], 'detail-type': ['Collateral Changed', 'Position Changed'] }],
+      ['AccountEventFunctionAccountChanged', { source: ['venue.accounts'], 'detail-type': ['Collateral Changed', 'Position Changed', 'Deposit Pending'] }],
     ],
   );
   const targets = await eventBridgeOk(EVENTS, 'ListTargetsByRule', { Rule: 'PriceEventFunctionPriceUpdate' });
