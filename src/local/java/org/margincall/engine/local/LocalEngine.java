@@ -3,6 +3,7 @@ package org.margincall.engine.local;
 import java.time.Clock;
 import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
 import org.margincall.engine.adapter.dynamodb.DynamoDbAccountItems;
+import org.margincall.engine.adapter.dynamodb.DynamoDbBandIndex;
 import org.margincall.engine.adapter.dynamodb.DynamoDbHoldingsIndex;
 import org.margincall.engine.adapter.dynamodb.DynamoDbOutboxClaims;
 import org.margincall.engine.adapter.dynamodb.VenueStore;
@@ -46,8 +47,9 @@ public record LocalEngine(VenueStore venues, DynamoDbAccountItems accounts, Dyna
         Parallel parallel = new Parallel(config);
         Delivery delivery = new Delivery(new DynamoDbOutboxClaims(ddb, config), new NotificationPublisher(sns, config),
                 new LiquidationRequests(events, config), new EscalationStarter(sfn, config), parallel, metrics, config, clock);
-        TransitionCommitter committer = new TransitionCommitter(accounts, venues, delivery, metrics, clock);
-        MarginService service = MarginService.wire(venues, accounts, holdings, new WorkerQueue(sqs, config), committer, delivery,
+        DynamoDbBandIndex bands = new DynamoDbBandIndex(ddb, config);
+        TransitionCommitter committer = new TransitionCommitter(accounts, venues, bands, delivery, metrics, config, clock);
+        MarginService service = MarginService.wire(venues, accounts, holdings, bands, new WorkerQueue(sqs, config), committer, delivery,
                 new StaleFeedWatch(venues, new OperationsAlerts(sns, config), metrics), parallel, metrics, config, clock);
         return new LocalEngine(venues, accounts, holdings, metrics, service);
     }

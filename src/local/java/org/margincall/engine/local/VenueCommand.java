@@ -27,6 +27,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.margincall.engine.adapter.dynamodb.DynamoDbAccountItems;
+import org.margincall.engine.adapter.dynamodb.DynamoDbBandIndex;
 import org.margincall.engine.adapter.dynamodb.DynamoDbHoldingsIndex;
 import org.margincall.engine.adapter.dynamodb.VenueStore;
 import org.margincall.engine.adapter.sns.OperationsAlerts;
@@ -226,13 +227,17 @@ public final class VenueCommand implements Callable<Integer> {
         @Option(names = "--holdings-shards", paramLabel = "N", defaultValue = "16",
                 description = "with --aws: the stack's HoldingsShards parameter, default ${DEFAULT-VALUE}")
         int holdingsShards;
+
+        @Option(names = "--band-shards", paramLabel = "N", defaultValue = "16",
+                description = "with --aws: the stack's BandShards parameter, default ${DEFAULT-VALUE}")
+        int bandShards;
     }
 
     /** The target's clients and names, resolved and checked. */
     record Connection(String describe, String stateKey, DynamoDbClient ddb, SnsClient sns, String table,
-                      String operationsTopic, String defaultVenue, int holdingsShards) implements AutoCloseable {
+                      String operationsTopic, String defaultVenue, int holdingsShards, int bandShards) implements AutoCloseable {
         EngineConfig config(String venueId) {
-            return new ToolConfig(venueId, table, operationsTopic == null ? "" : operationsTopic, holdingsShards);
+            return new ToolConfig(venueId, table, operationsTopic == null ? "" : operationsTopic, holdingsShards, bandShards);
         }
 
         @Override
@@ -250,6 +255,9 @@ public final class VenueCommand implements Callable<Integer> {
         }
         if (t.holdingsShards < 1 || t.holdingsShards > 256) {
             throw new BadInput("--holdings-shards must be 1 to 256 (the stack's HoldingsShards), got " + t.holdingsShards);
+        }
+        if (t.bandShards < 1 || t.bandShards > 256) {
+            throw new BadInput("--band-shards must be 1 to 256 (the stack's BandShards), got " + t.bandShards);
         }
         if (t.local != null) {
             if (t.table != null || t.region != null || t.operationsTopic != null) {
@@ -273,7 +281,7 @@ public final class VenueCommand implements Callable<Integer> {
         String where = "table " + t.table + (t.region == null ? "" : " in " + t.region);
         try {
             return new Connection(where, "aws:" + (t.region == null ? "" : t.region) + ":" + t.table, ddb.build(),
-                    needsTopic ? sns.build() : null, t.table, t.operationsTopic, null, t.holdingsShards);
+                    needsTopic ? sns.build() : null, t.table, t.operationsTopic, null, t.holdingsShards, t.bandShards);
         } catch (SdkClientException e) {
             throw new Failure("cannot set up the AWS clients (region? credentials?): " + e.getMessage(), e);
         }
@@ -314,7 +322,7 @@ public final class VenueCommand implements Callable<Integer> {
         SnsClient sns = env.containsKey("SNS_ENDPOINT") ? SnsClient.builder().endpointOverride(URI.create(env.get("SNS_ENDPOINT")))
                 .region(region).credentialsProvider(creds).httpClient(UrlConnectionHttpClient.create()).build() : null;
         String topic = env.getOrDefault("OPERATIONS_TOPIC_ARN", resources.path("OperationsTopic").path("arn").asText(null));
-        return new Connection("the local stack in " + dir, "local:" + dir, ddb, sns, table, topic, env.get("VENUE_ID"), 16);
+        return new Connection("the local stack in " + dir, "local:" + dir, ddb, sns, table, topic, env.get("VENUE_ID"), 16, LocalConfig.BAND_SHARDS);
     }
 
     /** Which venue: --venue, else the local stack's served venue. */
@@ -333,7 +341,8 @@ public final class VenueCommand implements Callable<Integer> {
     }
 
     /** The deployment settings the adapters read, for one venue of the target. */
-    record ToolConfig(String venueId, String table, String operationsTopicArn, int holdingsShards) implements EngineConfig {
+    record ToolConfig(String venueId, String table, String operationsTopicArn, int holdingsShards, int bandShards)
+            implements EngineConfig {
         public String notificationsTopicArn() { return ""; }
         public String escalationStateMachineArn() { return ""; }
         public String eventBusName() { return "default"; }
@@ -347,6 +356,7 @@ public final class VenueCommand implements Callable<Integer> {
         public int evaluationThreads() { return 8; }
         public int chunkSize() { return 500; }
         public Optional<String> workerQueueUrl() { return Optional.empty(); }
+        public boolean triggerBands() { return true; }
     }
 
     static JsonNode readJson(Path file, String what) {
@@ -467,7 +477,7 @@ public final class VenueCommand implements Callable<Integer> {
                     }
                     if (withAccounts) {
                         AccountImport imports = new AccountImport(venues, new DynamoDbAccountItems(c.ddb(), config),
-                                new DynamoDbHoldingsIndex(c.ddb(), config));
+                                new DynamoDbHoldingsIndex(c.ddb(), config), new DynamoDbBandIndex(c.ddb(), config));
                         Map<ImportOutcome, Integer> counts = new TreeMap<>();
                         for (Account a : accounts) {
                             counts.merge(imports.importAccount(id, catalog, a, 0).outcome(), 1, Integer::sum);
@@ -644,7 +654,7 @@ public final class VenueCommand implements Callable<Integer> {
                 EngineConfig config = c.config(id);
                 VenueStore venues = new VenueStore(c.ddb(), config);
                 AccountImport imports = new AccountImport(venues, new DynamoDbAccountItems(c.ddb(), config),
-                        new DynamoDbHoldingsIndex(c.ddb(), config));
+                        new DynamoDbHoldingsIndex(c.ddb(), config), new DynamoDbBandIndex(c.ddb(), config));
                 Catalog catalog;
                 try {
                     catalog = imports.catalog(id);

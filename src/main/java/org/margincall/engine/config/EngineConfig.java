@@ -41,6 +41,21 @@ public interface EngineConfig {
     @WithDefault("16")
     int holdingsShards();
 
+    /**
+     * Whether a price event selects accounts by their stored trigger bands (SPEC §10, the default)
+     * or reads every holder of the instrument and decides them one after another, publishing per
+     * account: the pre-§10 path, kept as the benchmarks' baseline (BENCHMARKS.md).
+     */
+    @WithDefault("true")
+    boolean triggerBands();
+
+    /**
+     * Shards of each instrument's band rows (SPEC §10): a tick runs three strongly consistent
+     * queries per shard; more shards spread a crash's band writes over more partitions.
+     */
+    @WithDefault("16")
+    int bandShards();
+
     /** Largest clock skew accepted on a price event's timestamp (SPEC §5.1: 5 s). */
     @WithDefault("5")
     long maxFutureSeconds();

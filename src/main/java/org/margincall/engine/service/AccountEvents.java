@@ -27,6 +27,7 @@ import org.margincall.engine.service.MarginService.PositionChange;
 import org.margincall.engine.service.TransitionCommitter.Committed;
 import org.margincall.engine.service.TransitionCommitter.Plan;
 import org.margincall.engine.service.port.AccountItems;
+import org.margincall.engine.service.port.BandIndex;
 import org.margincall.engine.service.port.HoldingsIndex;
 import org.margincall.engine.service.port.Metrics;
 import org.margincall.engine.service.port.StoredAccount;
@@ -41,14 +42,16 @@ public class AccountEvents {
     private final VenueRepository venues;
     private final AccountItems accounts;
     private final HoldingsIndex holdings;
+    private final BandIndex bands;
     private final Decisions decisions;
     private final Delivery delivery;
     private final Metrics metrics;
     private final EngineConfig config;
     private final Clock clock;
 
-    public AccountEvents(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, Decisions decisions,
-                         Delivery delivery, Metrics metrics, EngineConfig config, Clock clock) {
+    public AccountEvents(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, BandIndex bands,
+                         Decisions decisions, Delivery delivery, Metrics metrics, EngineConfig config, Clock clock) {
+        this.bands = bands;
         this.config = config;
         this.clock = clock;
         this.venues = venues;
@@ -84,6 +87,11 @@ public class AccountEvents {
         VenueSnapshot snap = venues.load(venueId);
         SubAccount.of(snap.catalog(), account); // refuses unknown assets/instruments before anything is written
         Set<String> exposure = Exposure.instruments(account, snap.catalog());
+        if (config.triggerBands()) {
+            // SPEC §10: an account never evaluated is read by the first tick of each instrument it
+            // depends on; its rows exist before the item does
+            bands.put(venueId, account.accountId(), BandRows.unevaluated(account, snap.catalog()));
+        }
         accounts.create(venueId, account, 0);
         holdings.put(venueId, account.accountId(), exposure);
     }

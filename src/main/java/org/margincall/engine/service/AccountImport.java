@@ -9,6 +9,7 @@ import org.margincall.engine.domain.InvalidInputException;
 import org.margincall.engine.domain.SubAccount;
 import org.margincall.engine.service.port.AccountItems;
 import org.margincall.engine.service.port.AccountItems.ImportResult;
+import org.margincall.engine.service.port.BandIndex;
 import org.margincall.engine.service.port.HoldingsIndex;
 import org.margincall.engine.service.port.VenueRepository;
 
@@ -25,17 +26,22 @@ import org.margincall.engine.service.port.VenueRepository;
  * Nothing is evaluated here: the next price event or the minute sweep does (SPEC §5.3). Holdings
  * rows follow the stored account; importing the same snapshot again writes no account item and
  * only rewrites identical holdings rows, which finishes an import stopped between its two writes.
+ * Trigger-band rows (SPEC §10): before the item is written, an empty band on every instrument the
+ * imported account depends on (version 0), which a created or updated item owns until its next
+ * evaluation, so the first tick of each instrument reads it whatever its new exposure.
  */
 @ApplicationScoped
 public class AccountImport {
     private final VenueRepository venues;
     private final AccountItems accounts;
     private final HoldingsIndex holdings;
+    private final BandIndex bands;
 
-    public AccountImport(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings) {
+    public AccountImport(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, BandIndex bands) {
         this.venues = venues;
         this.accounts = accounts;
         this.holdings = holdings;
+        this.bands = bands;
     }
 
     /**
@@ -63,6 +69,8 @@ public class AccountImport {
             throw new InvalidInputException("sequence", sequence, "must not be negative");
         }
         SubAccount.of(catalog, account); // refuses unknown assets/instruments before anything is written
+        // the rows an item owns once created or updated by an import exist before it is written
+        bands.put(venueId, account.accountId(), BandRows.unevaluated(account, catalog));
         ImportResult r = accounts.importAccount(venueId, account, sequence);
         String id = account.accountId();
         switch (r.outcome()) {

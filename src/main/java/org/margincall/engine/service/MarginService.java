@@ -12,6 +12,7 @@ import org.margincall.engine.domain.EscalationStep;
 import org.margincall.engine.domain.Level;
 import org.margincall.engine.domain.Trigger;
 import org.margincall.engine.service.port.AccountItems;
+import org.margincall.engine.service.port.BandIndex;
 import org.margincall.engine.service.port.ChunkQueue;
 import org.margincall.engine.service.port.HoldingsIndex;
 import org.margincall.engine.service.port.Metrics;
@@ -37,14 +38,16 @@ public class MarginService {
     }
 
     /** The engine wired by hand (the local replay, tests): the same objects Quarkus injects in Lambda. */
-    public static MarginService wire(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, ChunkQueue chunks,
-                                     TransitionCommitter committer, Delivery delivery, StaleFeedWatch staleFeeds,
-                                     Parallel parallel, Metrics metrics, EngineConfig config, Clock clock) {
-        Decisions decisions = new Decisions(committer, delivery, parallel, metrics);
-        return new MarginService(new PriceEvents(venues, accounts, holdings, chunks, committer, decisions, metrics, config, clock),
-                new AccountEvents(venues, accounts, holdings, decisions, delivery, metrics, config, clock),
+    public static MarginService wire(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, BandIndex bands,
+                                     ChunkQueue chunks, TransitionCommitter committer, Delivery delivery,
+                                     StaleFeedWatch staleFeeds, Parallel parallel, Metrics metrics, EngineConfig config,
+                                     Clock clock) {
+        Decisions decisions = new Decisions(committer, delivery, parallel, metrics, venues, accounts);
+        return new MarginService(new PriceEvents(venues, accounts, holdings, bands, chunks, committer, decisions, metrics,
+                config, clock),
+                new AccountEvents(venues, accounts, holdings, bands, decisions, delivery, metrics, config, clock),
                 new Escalations(venues, accounts, decisions),
-                new Sweep(venues, accounts, holdings, committer, delivery, staleFeeds, metrics, config));
+                new Sweep(venues, accounts, holdings, bands, committer, delivery, staleFeeds, metrics, config));
     }
 
     /**

@@ -19,6 +19,7 @@ import org.margincall.engine.service.MarginService.Outcome;
 import org.margincall.engine.service.MarginService.PriceUpdate;
 import org.margincall.engine.service.TransitionCommitter.Plan;
 import org.margincall.engine.service.port.AccountItems;
+import org.margincall.engine.service.port.BandIndex;
 import org.margincall.engine.service.port.ChunkQueue;
 import org.margincall.engine.service.port.HoldingsIndex;
 import org.margincall.engine.service.port.Metrics;
@@ -34,6 +35,7 @@ public class PriceEvents {
     private final VenueRepository venues;
     private final AccountItems accounts;
     private final HoldingsIndex holdings;
+    private final BandIndex bands;
     private final ChunkQueue chunks;
     private final TransitionCommitter committer;
     private final Decisions decisions;
@@ -41,10 +43,13 @@ public class PriceEvents {
     private final EngineConfig config;
     private final Clock clock;
 
-    public PriceEvents(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, ChunkQueue chunks, TransitionCommitter committer, Decisions decisions, Metrics metrics, EngineConfig config, Clock clock) {
+    public PriceEvents(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, BandIndex bands,
+                       ChunkQueue chunks, TransitionCommitter committer, Decisions decisions, Metrics metrics,
+                       EngineConfig config, Clock clock) {
         this.venues = venues;
         this.accounts = accounts;
         this.holdings = holdings;
+        this.bands = bands;
         this.chunks = chunks;
         this.committer = committer;
         this.decisions = decisions;
@@ -54,9 +59,12 @@ public class PriceEvents {
     }
 
     /**
-     * Stores the price if it is newer than the stored one, then re-evaluates every (sub-)account
-     * exposed to the instrument. The same event delivered again re-evaluates too (idempotent), so
-     * a retry finishes what a failed delivery left undone.
+     * Stores the price if it is newer than the stored one, then re-evaluates the (sub-)accounts
+     * exposed to the instrument whose level could change (SPEC §10): those whose stored trigger band
+     * the stored mark leaves or whose reminder is due ({@link BandIndex#crossed}); with
+     * {@code margincall.trigger-bands=false}, every holder, one after another (the baseline). The
+     * same event delivered again re-evaluates too (idempotent), so a retry finishes what a failed
+     * delivery left undone: the accounts it finished have bands around the new mark by then.
      *
      * @throws InvalidInputException for an unknown instrument or a timestamp too far in the future
      * @throws IncompleteWorkException when some accounts failed after the others were done (retry it)
@@ -101,23 +109,33 @@ public class PriceEvents {
         Trigger trigger = Trigger.price(p.instrument(), p.markPrice(), p.timestamp(), p.sequence());
         AccountTransition.Rule rule = new AccountTransition.Evaluate(p.timestamp());
         VenueSnapshot stored = snap;
-        List<String> crossedIds = holdings.holders(venueId, p.instrument());
+        String what = "price event " + p.instrument() + "@" + Timestamps.format(p.timestamp()) + "#" + p.sequence();
+        if (!config.triggerBands()) {
+            // the pre-§10 path, the benchmarks' baseline: every holder read, decided and published in turn
+            List<String> holders = new ArrayList<>(holdings.holders(venueId, p.instrument()));
+            Collections.sort(holders);
+            Decisions.Tally t = decisions.decideEach(venueId, accounts.getAll(venueId, holders), stored, current ->
+                    Optional.of(Plan.evaluate(current.account(), sub -> sub.exposedTo(slot), rule, trigger)), what);
+            Outcome done = t.accepted();
+            return redelivered ? new Outcome(Outcome.Status.DUPLICATE, "delivered again: finished what an earlier delivery "
+                    + "left undone", done.accountsEvaluated(), done.transitions(), done.notifications()) : done;
+        }
+        List<String> crossedIds = new ArrayList<>(bands.crossed(venueId, p.instrument(), stored.marks().price(slot), p.timestamp()));
+        Collections.sort(crossedIds);
+        metrics.count(Metrics.BAND_CROSSINGS, crossedIds.size());
         if (chunks.configured() && crossedIds.size() > config.chunkSize()) {
             // SPEC §10 fan-out: this invocation handles the first chunk, workers the rest
-            List<String> sorted = new ArrayList<>(crossedIds);
-            Collections.sort(sorted);
             List<ChunkQueue.Chunk> rest = new ArrayList<>();
-            for (int from = config.chunkSize(); from < sorted.size(); from += config.chunkSize()) {
+            for (int from = config.chunkSize(); from < crossedIds.size(); from += config.chunkSize()) {
                 rest.add(new ChunkQueue.Chunk(venueId, p.instrument(), p.markPrice(), p.timestamp(), p.sequence(),
-                        List.copyOf(sorted.subList(from, Math.min(sorted.size(), from + config.chunkSize())))));
+                        List.copyOf(crossedIds.subList(from, Math.min(crossedIds.size(), from + config.chunkSize())))));
             }
             chunks.send(rest);
             metrics.count(Metrics.CHUNKS_ENQUEUED, rest.size());
-            crossedIds = sorted.subList(0, config.chunkSize());
+            crossedIds = crossedIds.subList(0, config.chunkSize());
         }
         Decisions.Tally t = decisions.decideAndDeliver(venueId, accounts.getAll(venueId, crossedIds), a -> committer.commit(stored, a, current ->
-                Optional.of(Plan.evaluate(current.account(), sub -> sub.exposedTo(slot), rule, trigger))),
-                "price event " + p.instrument() + "@" + Timestamps.format(p.timestamp()) + "#" + p.sequence());
+                Optional.of(Plan.evaluate(current.account(), sub -> sub.exposedTo(slot), rule, trigger))), what);
         Outcome done = t.accepted();
         return redelivered ? new Outcome(Outcome.Status.DUPLICATE, "delivered again: finished what an earlier delivery "
                 + "left undone", done.accountsEvaluated(), done.transitions(), done.notifications()) : done;

@@ -17,7 +17,12 @@ import org.margincall.engine.domain.VenueSnapshot;
 import org.margincall.engine.service.MarginService.SweepOutcome;
 import org.margincall.engine.service.TransitionCommitter.Committed;
 import org.margincall.engine.service.TransitionCommitter.Plan;
+import java.util.HashMap;
+import java.util.HashSet;
+import org.margincall.engine.domain.Catalog;
+import org.margincall.engine.domain.Instrument;
 import org.margincall.engine.service.port.AccountItems;
+import org.margincall.engine.service.port.BandIndex;
 import org.margincall.engine.service.port.HoldingsIndex;
 import org.margincall.engine.service.port.Metrics;
 import org.margincall.engine.service.port.StoredAccount;
@@ -34,16 +39,20 @@ public class Sweep {
     private final VenueRepository venues;
     private final AccountItems accounts;
     private final HoldingsIndex holdings;
+    private final BandIndex bands;
     private final TransitionCommitter committer;
     private final Delivery delivery;
     private final StaleFeedWatch staleFeeds;
     private final Metrics metrics;
     private final EngineConfig config;
 
-    public Sweep(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, TransitionCommitter committer, Delivery delivery, StaleFeedWatch staleFeeds, Metrics metrics, EngineConfig config) {
+    public Sweep(VenueRepository venues, AccountItems accounts, HoldingsIndex holdings, BandIndex bands,
+                 TransitionCommitter committer, Delivery delivery, StaleFeedWatch staleFeeds, Metrics metrics,
+                 EngineConfig config) {
         this.venues = venues;
         this.accounts = accounts;
         this.holdings = holdings;
+        this.bands = bands;
         this.committer = committer;
         this.delivery = delivery;
         this.staleFeeds = staleFeeds;
@@ -63,9 +72,13 @@ public class Sweep {
         AtomicInteger scanned = new AtomicInteger();
         List<String> owing = Collections.synchronizedList(new ArrayList<>());
         Map<String, Set<String>> exposed = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, StoredAccount> seen = new java.util.concurrent.ConcurrentHashMap<>();
         accounts.scanAll(venueId, config.sweepSegments(), page -> {
             scanned.addAndGet(page.size());
             for (StoredAccount a : page) {
+                if (config.triggerBands()) {
+                    seen.put(a.account().accountId(), a);
+                }
                 if (!a.outbox().isEmpty() || !a.escalations().isEmpty()) {
                     owing.add(a.account().accountId());
                 }
@@ -79,6 +92,8 @@ public class Sweep {
                 try {
                     Committed c = committer.commit(snap, a, current ->
                             Optional.of(Plan.evaluate(current.account(), sub -> true, rule, trigger)));
+                    // its rows are what this commit just wrote, not what the scan saw
+                    seen.remove(a.account().accountId());
                     t.add(c);
                     owed.add(c.owed());
                 } catch (RuntimeException e) {
@@ -90,6 +105,9 @@ public class Sweep {
             delivery.deliver(venueId, owed);
         });
         repairHoldings(venueId, exposed);
+        if (config.triggerBands()) {
+            repairBands(venueId, snap.catalog(), seen);
+        }
         // What the scan saw still owed (decisions above deliver their own at once); re-read for claims.
         int pending = delivery.flush(venueId, accounts.getAll(venueId, owing));
         List<String> stale = staleFeeds.check(venueId, snap, now);
@@ -109,6 +127,66 @@ public class Sweep {
                 holdings.put(venueId, accountId, Set.of(instrument));
             }
         });
+    }
+
+    /**
+     * Makes the stored band rows what the scanned items own (SPEC §10: a band lost outside the
+     * engine's writes is repaired by the sweep): writes an owned row that is missing, deletes a row
+     * of a scanned account that its item does not own, if that row's version is at most the item's
+     * (a commit in flight writes rows at a higher version before it lands; a row dropped at or
+     * below the item's version can never be owned again, docs/trigger-bands.md §7). Rows at
+     * version 0 (written for accounts never evaluated, also by an import in flight) and rows of
+     * accounts the scan did not see are left: an extra row costs a read, a row wrongly deleted
+     * could miss a notice. A quiet sweep writes nothing.
+     */
+    private void repairBands(String venueId, Catalog catalog, Map<String, StoredAccount> seen) {
+        Map<String, Map<String, Set<BandIndex.Row>>> owned = new HashMap<>(); // instrument → account → rows
+        for (StoredAccount a : seen.values()) {
+            Set<BandIndex.Row> rows;
+            try {
+                rows = BandRows.owned(a, catalog);
+            } catch (RuntimeException e) {
+                metrics.count(Metrics.ACCOUNT_FAILURES);
+                LOG.errorf(e, "sweep cannot derive the band rows of account %s", a.account().accountId());
+                continue;
+            }
+            for (BandIndex.Row r : rows) {
+                owned.computeIfAbsent(r.instrument(), k -> new HashMap<>())
+                        .computeIfAbsent(a.account().accountId(), k -> new HashSet<>()).add(r);
+            }
+        }
+        long repaired = 0;
+        for (Instrument instrument : catalog.instruments()) {
+            String symbol = instrument.symbol();
+            Map<String, Set<BandIndex.Row>> stored = bands.rows(venueId, symbol);
+            Map<String, Set<BandIndex.Row>> wanted = owned.getOrDefault(symbol, Map.of());
+            for (Map.Entry<String, Set<BandIndex.Row>> e : wanted.entrySet()) {
+                Set<BandIndex.Row> have = stored.getOrDefault(e.getKey(), Set.of());
+                List<BandIndex.Row> missing = BandRows.minus(e.getValue(), have);
+                if (!missing.isEmpty()) {
+                    LOG.warnf("sweep rewrites %d missing band rows of account %s (%s)", missing.size(), e.getKey(), symbol);
+                    bands.put(venueId, e.getKey(), missing);
+                    repaired += missing.size();
+                }
+            }
+            for (Map.Entry<String, Set<BandIndex.Row>> e : stored.entrySet()) {
+                StoredAccount item = seen.get(e.getKey());
+                if (item == null) {
+                    continue;
+                }
+                List<BandIndex.Row> orphans = new ArrayList<>();
+                for (BandIndex.Row r : BandRows.minus(e.getValue(), wanted.getOrDefault(e.getKey(), Set.of()))) {
+                    if (r.version() > 0 && r.version() <= item.version()) {
+                        orphans.add(r);
+                    }
+                }
+                if (!orphans.isEmpty()) {
+                    bands.delete(venueId, e.getKey(), orphans);
+                    repaired += orphans.size();
+                }
+            }
+        }
+        metrics.count(Metrics.BAND_ROWS_REPAIRED, repaired);
     }
 
     /**

@@ -12,7 +12,11 @@ import java.util.Optional;
 import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
+import java.util.Set;
+import org.margincall.engine.config.EngineConfig;
 import org.margincall.engine.domain.Account;
+import org.margincall.engine.domain.BandBook;
+import org.margincall.engine.domain.Catalog;
 import org.margincall.engine.domain.AccountTransition;
 import org.margincall.engine.domain.EscalationStart;
 import org.margincall.engine.domain.MarginState;
@@ -23,6 +27,7 @@ import org.margincall.engine.domain.Timestamps;
 import org.margincall.engine.domain.Trigger;
 import org.margincall.engine.domain.VenueSnapshot;
 import org.margincall.engine.service.port.AccountItems;
+import org.margincall.engine.service.port.BandIndex;
 import org.margincall.engine.service.port.LiquidationSink;
 import org.margincall.engine.service.port.Metrics;
 import org.margincall.engine.service.port.SnsLimits;
@@ -46,17 +51,21 @@ public class TransitionCommitter {
 
     private final AccountItems accounts;
     private final VenueRepository venues;
+    private final BandIndex bands;
     private final Delivery delivery;
     private final Metrics metrics;
+    private final EngineConfig config;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    public TransitionCommitter(AccountItems accounts, VenueRepository venues, Delivery delivery, Metrics metrics,
-                               Clock clock) {
+    public TransitionCommitter(AccountItems accounts, VenueRepository venues, BandIndex bands, Delivery delivery,
+                               Metrics metrics, EngineConfig config, Clock clock) {
         this.accounts = accounts;
         this.venues = venues;
+        this.bands = bands;
         this.delivery = delivery;
         this.metrics = metrics;
+        this.config = config;
         this.clock = clock;
     }
 
@@ -87,10 +96,60 @@ public class TransitionCommitter {
      * @param result the transition of that plan, null when the planner declined
      * @param notifications notifications committed
      * @param owed what the commit owes the world, claimed by this writer: for {@link Delivery#deliver}
+     * @param snapshot the venue as the decision saw it (null when the planner declined)
+     * @param bands the trigger bands the account owns after this call, computed at {@code snapshot}'s
+     *        marks (SPEC §10); null when bands are off or the planner declined
      */
     record Committed(Plan plan, AccountTransition.Result result, int evaluated, int transitions, int notifications,
-                     Delivery.Owed owed) {
-        static final Committed DECLINED = new Committed(null, null, 0, 0, 0, null);
+                     Delivery.Owed owed, VenueSnapshot snapshot, BandBook.Entry bands) {
+        static final Committed DECLINED = new Committed(null, null, 0, 0, 0, null, null, null);
+    }
+
+    /**
+     * What a commit does to the account's band rows (SPEC §10, docs/trigger-bands.md §7).
+     *
+     * @param entry the bands at the decision's marks and the states it leaves
+     * @param next the rows the item owns after the commit
+     * @param fresh rows of {@code next} not yet stored: written before the commit
+     * @param dropped rows owned now but not after: deleted after the commit
+     */
+    private record BandChange(BandBook.Entry entry, Set<BandIndex.Row> next, List<BandIndex.Row> fresh,
+                              List<BandIndex.Row> dropped) {
+        boolean changed() {
+            return !fresh.isEmpty() || !dropped.isEmpty();
+        }
+    }
+
+    /** The band change of a transition, or null when bands are off. */
+    private BandChange bandChange(VenueSnapshot snap, Plan plan, StoredAccount current, AccountTransition.Result r) {
+        if (!config.triggerBands()) {
+            return null;
+        }
+        Catalog catalog = snap.catalog();
+        List<SubAccount> subs = SubAccount.of(catalog, plan.account());
+        BandBook.Entry entry = BandBook.entry(subs, snap, id -> {
+            MarginState changed = r.changed().get(id);
+            return changed != null ? changed : current.state(id);
+        }, plan.rule().at());
+        Set<BandIndex.Row> owned = BandRows.owned(current, catalog);
+        Set<BandIndex.Row> next = BandRows.next(owned, entry, catalog, current.version() + 1);
+        return new BandChange(entry, next, BandRows.minus(next, owned), BandRows.minus(owned, next));
+    }
+
+    /**
+     * Deletes the rows a landed commit no longer owns. A failure here loses nothing (an extra row
+     * costs a read; the sweep deletes rows no item owns), so it is logged and counted, not thrown.
+     */
+    private void dropSuperseded(String venueId, String accountId, BandChange change) {
+        if (change == null || change.dropped().isEmpty()) {
+            return;
+        }
+        try {
+            bands.delete(venueId, accountId, change.dropped());
+        } catch (RuntimeException e) {
+            metrics.count(Metrics.BAND_ROW_FAILURES);
+            LOG.warnf(e, "superseded band rows of %s left behind (they cost reads until the sweep deletes them)", accountId);
+        }
     }
 
     /**
@@ -120,8 +179,10 @@ public class TransitionCommitter {
                 metrics.count(Metrics.EXACT_FALLBACKS, r.exactFallbacks());
                 metrics.count(Metrics.HELD_HANDOFFS, r.heldHandoffs());
                 metrics.millis(Metrics.EVALUATION_LATENCY, (System.nanoTime() - started) / 1e6);
-                if (r.isEmpty() && plan.changed() == null) {
-                    return new Committed(plan, r, r.evaluated(), 0, 0, null);
+                BandChange band = bandChange(snap, plan, current, r);
+                BandBook.Entry entry = band == null ? null : band.entry();
+                if (r.isEmpty() && plan.changed() == null && (band == null || !band.changed())) {
+                    return new Committed(plan, r, r.evaluated(), 0, 0, null, snap, entry);
                 }
                 String claimant = delivery.claimant();
                 List<OutboxEntry> outbox = outbox(current, r.notifications(), claimant);
@@ -129,17 +190,23 @@ public class TransitionCommitter {
                 for (EscalationStart e : r.escalations()) {
                     starts.add(pending(venueId, accountId, e));
                 }
+                if (band != null && !band.fresh().isEmpty()) {
+                    // SPEC §10: the new rows exist before the commit that owns them, so no tick can
+                    // miss the account between the two writes (extra rows only cost reads)
+                    bands.put(venueId, accountId, band.fresh());
+                }
                 boolean committed;
                 try {
                     committed = accounts.commit(new AccountItems.Commit(current, plan.changed(), plan.eventSequence(), r.changed(),
-                            outbox, starts));
+                            outbox, starts, band == null ? null : band.next()));
                 } catch (RuntimeException e) {
                     // the outcome is unknown (a lost answer, then the SDK gave up): if the write landed,
                     // what it committed is ours to deliver now; a redelivered event would find nothing
                     // left to decide and leave it to the sweep
                     if (landedDespite(e, venueId, accountId, current, outbox, claimant)) {
+                        dropSuperseded(venueId, accountId, band);
                         return new Committed(plan, r, r.evaluated(), r.changed().size(), r.notifications().size(),
-                                new Delivery.Owed(accountId, outbox, starts));
+                                new Delivery.Owed(accountId, outbox, starts), snap, entry);
                     }
                     throw e;
                 }
@@ -151,16 +218,18 @@ public class TransitionCommitter {
                     for (Map.Entry<String, MarginState> e : r.changed().entrySet()) {
                         LOG.infof("level of %s now %s (call %s)", e.getKey(), e.getValue().level(), e.getValue().callId());
                     }
+                    dropSuperseded(venueId, accountId, band);
                     return new Committed(plan, r, r.evaluated(), r.changed().size(), r.notifications().size(),
-                            new Delivery.Owed(accountId, outbox, starts));
+                            new Delivery.Owed(accountId, outbox, starts), snap, entry);
                 }
                 StoredAccount reread = accounts.get(venueId, accountId).orElseThrow(
                         () -> new IllegalStateException("account " + accountId + " vanished during evaluation"));
                 if (landed(reread, current, outbox, claimant)) {
                     // the write landed but its answer was lost (an SDK retry then failed the condition):
                     // what it committed is ours to deliver now, not the sweep's in a minute
+                    dropSuperseded(venueId, accountId, band);
                     return new Committed(plan, r, r.evaluated(), r.changed().size(), r.notifications().size(),
-                            new Delivery.Owed(accountId, outbox, starts));
+                            new Delivery.Owed(accountId, outbox, starts), snap, entry);
                 }
                 metrics.count(Metrics.VERSION_CONFLICTS);
                 current = reread;

@@ -43,7 +43,7 @@ class AccountImportTest {
                                 {"symbol":"ETH-USD","tiers":[{"floor":"0","cap":null,"mmr":"0.01"}]}],
                  "collateralAssets":[{"asset":"USDT","haircut":"0"},{"asset":"BTC","haircut":"0.1","priceInstrument":"BTC-USD"}]}"""),
                 VENUE));
-        imports = new AccountImport(ports.venues, ports.accounts, ports.holdings);
+        imports = new AccountImport(ports.venues, ports.accounts, ports.holdings, ports.bands);
     }
 
     private static Account btc(String id, String usdt) {

@@ -28,6 +28,7 @@ import org.margincall.engine.domain.PriceArrival;
 import org.margincall.engine.domain.PriceStamp;
 import org.margincall.engine.domain.VenueSnapshot;
 import org.margincall.engine.service.port.AccountItems;
+import org.margincall.engine.service.port.BandIndex;
 import org.margincall.engine.service.port.EscalationScheduler;
 import org.margincall.engine.service.port.HoldingsIndex;
 import org.margincall.engine.service.port.LiquidationSink;
@@ -51,6 +52,7 @@ final class InMemoryPorts {
     final Venues venues = new Venues();
     final Accounts accounts = new Accounts();
     final Holdings holdings = new Holdings();
+    final Bands bands = new Bands();
     final Claims claims = new Claims();
     final Sns sns = new Sns();
     final Liquidations liquidations = new Liquidations();
@@ -61,8 +63,8 @@ final class InMemoryPorts {
     final TestConfig config = new TestConfig();
     final Parallel parallel = new Parallel(4);
     final Delivery delivery = new Delivery(claims, sns, liquidations, scheduler, parallel, metrics, config, clock);
-    final TransitionCommitter committer = new TransitionCommitter(accounts, venues, delivery, metrics, clock);
-    final MarginService service = MarginService.wire(venues, accounts, holdings, chunks, committer, delivery,
+    final TransitionCommitter committer = new TransitionCommitter(accounts, venues, bands, delivery, metrics, config, clock);
+    final MarginService service = MarginService.wire(venues, accounts, holdings, bands, chunks, committer, delivery,
             new StaleFeedWatch(venues, alerts, metrics), parallel, metrics, config, clock);
     final VenueOperations operations = new VenueOperations(venues, alerts, clock);
 
@@ -229,7 +231,8 @@ final class InMemoryPorts {
                 c.escalations().forEach(e -> esc.put(e.callId(), e));
                 items.put(k, new StoredAccount(stored.venueId(), c.changed() != null ? c.changed() : stored.account(),
                         Map.copyOf(states), List.copyOf(outbox), List.copyOf(esc.values()), stored.version() + 1,
-                        c.changed() != null ? c.eventSequence() : stored.lastEventSequence()));
+                        c.changed() != null ? c.eventSequence() : stored.lastEventSequence(),
+                        c.bandRows() != null ? Set.copyOf(c.bandRows()) : stored.bandRows()));
                 java.util.function.Predicate<Commit> after = afterCommit;
                 return after == null || !after.test(c);
             }
@@ -270,7 +273,7 @@ final class InMemoryPorts {
                         : ImportOutcome.SKIPPED_NEWER, stored.account(), stored.lastEventSequence());
             }
             items.put(k, new StoredAccount(venueId, account, stored.states(), stored.outbox(), stored.escalations(),
-                    stored.version() + 1, sequence));
+                    stored.version() + 1, sequence, null));
             return new ImportResult(ImportOutcome.UPDATED, stored.account(), sequence);
         }
     }
@@ -303,6 +306,83 @@ final class InMemoryPorts {
             for (String i : instruments) {
                 rows.getOrDefault(venueId + "|" + i, new java.util.HashSet<>()).remove(accountId);
             }
+        }
+    }
+
+    /**
+     * Band rows as a set, queried as the DynamoDB adapter does (string order of the edge keys),
+     * with hooks: puts that fail, deletes skipped (superseded rows left behind).
+     */
+    static final class Bands implements BandIndex {
+        record Stored(String venueId, String accountId, Row row) {
+        }
+
+        final Set<Stored> rows = ConcurrentHashMap.newKeySet();
+        /** Fails the next puts (a DynamoDB error before the commit). */
+        volatile int failPuts;
+        /** Skips every delete (superseded rows stay). */
+        volatile boolean skipDeletes;
+        final AtomicLong queries = new AtomicLong();
+
+        @Override
+        public Set<String> crossed(String venueId, String instrument, double price, Instant at) {
+            queries.incrementAndGet();
+            String p = BandIndex.priceEdge(price);
+            String t = BandIndex.dueEdge(at);
+            Set<String> out = new java.util.TreeSet<>();
+            for (Stored s : rows) {
+                Row r = s.row();
+                if (!s.venueId().equals(venueId) || !r.instrument().equals(instrument)) {
+                    continue;
+                }
+                boolean hit = switch (r.kind()) {
+                    case LOW -> r.edge().compareTo(p) >= 0;
+                    case HIGH -> r.edge().compareTo(p) <= 0;
+                    case REMINDER -> r.edge().compareTo(t) <= 0;
+                };
+                if (hit) {
+                    out.add(s.accountId());
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void put(String venueId, String accountId, java.util.Collection<Row> put) {
+            if (failPuts > 0) {
+                failPuts--;
+                throw new IllegalStateException("injected: band rows write failed");
+            }
+            put.forEach(r -> rows.add(new Stored(venueId, accountId, r)));
+        }
+
+        @Override
+        public void delete(String venueId, String accountId, java.util.Collection<Row> delete) {
+            if (!skipDeletes) {
+                delete.forEach(r -> rows.remove(new Stored(venueId, accountId, r)));
+            }
+        }
+
+        @Override
+        public Map<String, Set<Row>> rows(String venueId, String instrument) {
+            Map<String, Set<Row>> out = new java.util.HashMap<>();
+            for (Stored s : rows) {
+                if (s.venueId().equals(venueId) && s.row().instrument().equals(instrument)) {
+                    out.computeIfAbsent(s.accountId(), k -> new java.util.HashSet<>()).add(s.row());
+                }
+            }
+            return out;
+        }
+
+        /** The rows stored for one account. */
+        Set<Row> of(String venueId, String accountId) {
+            Set<Row> out = new java.util.HashSet<>();
+            for (Stored s : rows) {
+                if (s.venueId().equals(venueId) && s.accountId().equals(accountId)) {
+                    out.add(s.row());
+                }
+            }
+            return out;
         }
     }
 
@@ -458,6 +538,9 @@ final class InMemoryPorts {
         public String eventSource() { return "margincall.engine"; }
         public int sweepSegments() { return 2; }
         public int holdingsShards() { return 1; }
+        volatile boolean triggerBands = true;
+        public boolean triggerBands() { return triggerBands; }
+        public int bandShards() { return 2; }
         public long maxFutureSeconds() { return 5; }
         public long outboxClaimSeconds() { return 60; }
         public int evaluationThreads() { return 4; }
@@ -480,8 +563,8 @@ final class InMemoryPorts {
                               EscalationScheduler escalationScheduler) {
         Delivery d = new Delivery(outboxClaims, notificationSink, liquidationSink, escalationScheduler, parallel, metrics,
                 config, clock);
-        TransitionCommitter c = new TransitionCommitter(accountItems, venues, d, metrics, clock);
-        return MarginService.wire(venues, accountItems, holdingsIndex, chunks, c, d, new StaleFeedWatch(venues, alerts, metrics),
+        TransitionCommitter c = new TransitionCommitter(accountItems, venues, bands, d, metrics, config, clock);
+        return MarginService.wire(venues, accountItems, holdingsIndex, bands, chunks, c, d, new StaleFeedWatch(venues, alerts, metrics),
                 parallel, metrics, config, clock);
     }
 }

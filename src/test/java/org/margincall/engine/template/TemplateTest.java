@@ -64,8 +64,8 @@ class TemplateTest {
 
     @Test
     void aMissingPermissionIsCaught(@TempDir Path dir) throws Exception {
-        String broken = text.replace("Action: [dynamodb:Scan, dynamodb:Query, dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:UpdateItem, dynamodb:PutItem]",
-                "Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:UpdateItem, dynamodb:PutItem]");
+        String broken = text.replace("Action: [dynamodb:Scan, dynamodb:Query, dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:BatchWriteItem]",
+                "Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:UpdateItem, dynamodb:PutItem, dynamodb:BatchWriteItem]");
         assertThat(broken).isNotEqualTo(text);
         assertThat(lint(broken, dir).permissions(code)).isNotEmpty()
                 .allSatisfy(p -> assertThat(p).contains("SweepFunction").contains("dynamodb:Scan"));
@@ -73,8 +73,8 @@ class TemplateTest {
 
     @Test
     void anActionTheCodeNeverCallsIsCaught(@TempDir Path dir) throws Exception {
-        String broken = text.replace("Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:UpdateItem]\n",
-                "Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:DeleteTable]\n");
+        String broken = text.replace("Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:BatchWriteItem]\n",
+                "Action: [dynamodb:Query, dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:BatchWriteItem, dynamodb:DeleteTable]\n");
         assertThat(broken).isNotEqualTo(text);
         assertThat(lint(broken, dir).permissions(code)).singleElement().asString()
                 .contains("EscalationRecheckFunction").contains("dynamodb:DeleteTable").contains("never calls");

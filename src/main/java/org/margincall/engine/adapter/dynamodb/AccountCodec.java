@@ -53,8 +53,16 @@ final class AccountCodec {
         item.get("escalations").m().forEach((callId, v) -> escalations.add(new StoredAccount.PendingEscalation(callId,
                 v.m().get("executionName").s(), v.m().get("input").s())));
         AttributeValue last = item.get("lastEventSeq");
+        java.util.Set<org.margincall.engine.service.port.BandIndex.Row> bands = null;
+        AttributeValue bv = item.get("bands");
+        if (bv != null && bv.hasL()) {
+            bands = new java.util.LinkedHashSet<>();
+            for (AttributeValue r : bv.l()) {
+                bands.add(org.margincall.engine.service.port.BandIndex.Row.decode(r.s()));
+            }
+        }
         return new StoredAccount(item.get("venueId").s(), account, states, outbox, escalations,
-                Long.parseLong(item.get("version").n()), last == null ? 0 : Long.parseLong(last.n()));
+                Long.parseLong(item.get("version").n()), last == null ? 0 : Long.parseLong(last.n()), bands);
     }
 
     static AttributeValue encodeOutbox(StoredAccount.OutboxEntry o) {

@@ -168,6 +168,14 @@ public class DynamoDbAccountItems implements AccountItems {
             sets.add("escalations.#e" + i + " = :e" + i);
             i++;
         }
+        if (c.bandRows() != null) {
+            List<AttributeValue> rows = new ArrayList<>(c.bandRows().size());
+            for (org.margincall.engine.service.port.BandIndex.Row r : c.bandRows()) {
+                rows.add(s(r.encode()));
+            }
+            sets.add("bands = :bands");
+            values.put(":bands", AttributeValue.fromL(rows));
+        }
         sets.add("outboxSeq = :seq");
         sets.add("version = :next");
         values.put(":seq", n(seq));
@@ -304,12 +312,14 @@ public class DynamoDbAccountItems implements AccountItems {
                 sets.add(k + " = :" + k);
                 values.put(":" + k, attrs.get(k));
             }
-            String remove = "";
+            // the recorded band rows were computed for the old exposure: the item owns the
+            // unevaluated rows again (the service wrote them before this write, SPEC §10)
+            String remove = " REMOVE bands";
             if (attrs.containsKey("warning")) {
                 sets.add("warning = :warning");
                 values.put(":warning", attrs.get("warning"));
             } else {
-                remove = " REMOVE warning";
+                remove += ", warning";
             }
             sets.add("lastEventSeq = :seq");
             sets.add("version = version + :one");

@@ -42,9 +42,11 @@ public interface AccountItems {
      * @param states new margin state per sub-account id
      * @param outbox notifications and liquidation requests owed, claimed by the committing writer
      * @param escalations escalations to start
+     * @param bandRows the trigger-band rows the item owns from now on (SPEC §10), or null to leave them as recorded
      */
     record Commit(StoredAccount current, Account changed, long eventSequence, Map<String, MarginState> states,
-                  List<StoredAccount.OutboxEntry> outbox, List<StoredAccount.PendingEscalation> escalations) {
+                  List<StoredAccount.OutboxEntry> outbox, List<StoredAccount.PendingEscalation> escalations,
+                  java.util.Set<BandIndex.Row> bandRows) {
     }
 
     /** Commits; false when another writer committed first (nothing written). */
@@ -89,8 +91,9 @@ public interface AccountItems {
      *   <li>absent: written with fresh margin state and {@code lastEventSequence = sequence};</li>
      *   <li>stored {@code lastEventSequence < sequence}: only what the venue reports is replaced
      *       (collateral, positions, own warning, deposits in flight, {@code lastEventSequence});
-     *       margin states, outbox and escalation starts are kept, and the version is incremented
-     *       so that a concurrent evaluation re-reads;</li>
+     *       margin states, outbox and escalation starts are kept, the recorded band rows are dropped
+     *       (the item owns {@code service.BandRows#unevaluated} again: its exposure may have changed),
+     *       and the version is incremented so that a concurrent evaluation re-reads;</li>
      *   <li>otherwise nothing is written.</li>
      * </ul>
      */

@@ -31,6 +31,14 @@ public interface Metrics {
     String POSTPONED_STEPS = "PostponedClockSteps";
     /** SPEC §3.6: pending deposits dropped after their expectedBy passed unsettled. */
     String PENDING_DEPOSITS_EXPIRED = "PendingDepositsExpired";
+    /** Accounts a price event's band queries found crossed (SPEC §10): what it reads. */
+    String BAND_CROSSINGS = "BandCrossings";
+    /** Accounts evaluated again because a newer mark landed while their bands were written (SPEC §10). */
+    String BAND_CATCH_UPS = "BandCatchUps";
+    /** Band-row writes that failed after the commit (superseded rows left: they cost reads until the sweep). */
+    String BAND_ROW_FAILURES = "BandRowFailures";
+    /** Band rows the sweep wrote (missing) or deleted (owned by no item). */
+    String BAND_ROWS_REPAIRED = "BandRowsRepaired";
 
     /** Adds {@code n} to a counter. */
     void count(String name, long n);
