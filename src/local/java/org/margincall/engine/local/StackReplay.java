@@ -81,9 +81,10 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * instant: an event whose handler throws is delivered again (EventBridge), a chunk whose worker
  * reports it failed is received again (SQS), a re-check that throws runs again (the state
  * machine's {@code Retry}, its back-off in compressed wall time). After the last event, what the
- * engine still owes is flushed once ({@link MarginService#flushPending}), the safety net of the
- * minute sweep (SPEC §9); a replay runs no minute sweep (SPEC §7), so what that delivers is counted
- * as late. Each notification received is recorded with the event it arrived after. The engine's
+ * engine still owes is flushed ({@link MarginService#flushPending}) as the minute sweep would, the
+ * safety net of SPEC §9, a scenario minute apart until nothing is owed (at most
+ * {@value #SAFETY_NET_SWEEPS} times); a replay runs no minute sweep (SPEC §7), so what that
+ * delivers is counted as late. Each notification received is recorded with the event it arrived after. The engine's
  * clients carry a {@link SdkCallCounter} and, with {@link #withFaults}, a {@link FaultInjector};
  * the harness (loading the venue, reading an account to write its next event), the subscriber and
  * the worker queue's event source use clients of their own.
@@ -99,13 +100,16 @@ public final class StackReplay {
     static final int MAX_DELIVERIES = 185;
     /** Receives of one chunk before SQS would move it to the dead-letter queue (template.yaml maxReceiveCount). */
     static final int MAX_CHUNK_RECEIVES = 5;
+    /** Safety-net flushes after the last event at most, and the scenario seconds between them (a claim goes stale after 60). */
+    static final int SAFETY_NET_SWEEPS = 5;
+    static final long SWEEP_SECONDS = 61;
 
     /**
      * One notification as the subscriber received it.
      *
      * @param afterEvent how many scenario events had been fed when it arrived (it arrived after event
      *                   number {@code afterEvent}, 1-based, and before the next one)
-     * @param at the scenario time when it arrived: the time of that event
+     * @param at the scenario time when it arrived: the time of that event, or of the safety-net flush
      * @param bySweep delivered by the safety-net flush after the last event, not by the event's own work
      */
     public record Received(JsonNode body, int afterEvent, Instant at, boolean bySweep) {
@@ -316,11 +320,18 @@ public final class StackReplay {
             }
             Instant end = list.isEmpty() ? clock.instant() : list.get(list.size() - 1).at();
             drain(sqs, queue, received, ids, faulty ? 0 : expected.get(), fed, end, false);
-            // The safety net (SPEC §9): what the engine still owes, delivered once after the last event.
-            // A replay runs no minute sweep (SPEC §7), so anything this delivers was late.
+            // The safety net (SPEC §9): what the engine still owes, flushed after the last event as the
+            // minute sweep would, a scenario minute apart (a claim its dead claimant still holds goes
+            // stale meanwhile), until nothing is owed. A replay runs no minute sweep (SPEC §7), so
+            // anything this delivers was late. The escalations' clock stays at the last event.
             int before = ids.size();
-            flushOwed(service, venueId);
-            drain(sqs, queue, received, ids, 0, fed, end, true);
+            for (int sweep = 0; sweep < SAFETY_NET_SWEEPS && !accounts.withPendingWork(venueId).isEmpty(); sweep++) {
+                Instant at = end.plusSeconds(SWEEP_SECONDS * sweep);
+                clock.set(at);
+                flushOwed(service, venueId);
+                admin("/idle?timeoutMs=60000", "{}");
+                drain(sqs, queue, received, ids, 0, fed, at, true);
+            }
             bySweep = ids.size() - before;
         }
         long wall = System.currentTimeMillis() - wallStart;
@@ -349,7 +360,7 @@ public final class StackReplay {
         }
     }
 
-    /** The safety net after the last event: everything owed and nobody delivering it, once (retried as the next minute's sweep would). */
+    /** One safety-net flush: everything owed and nobody delivering it (a flush that throws is run again). */
     private void flushOwed(MarginService service, String venueId) {
         for (int attempt = 1; ; attempt++) {
             try {

@@ -31,7 +31,7 @@ import org.margincall.engine.scenario.Scenario;
  * The golden crash scenario through the whole stack with faults injected at rate 0.2 into every
  * call of the engine's clients (seeds 1 and 2; the SDK's retries on, its back-off compressed),
  * each handler invocation that fails as a whole delivered again as EventBridge, SQS and Step
- * Functions would, and the safety-net flush once after the last event. A subscriber deduplicating
+ * Functions would, and the safety-net flush after the last event. A subscriber deduplicating
  * by {@code notificationId} (SPEC §3.3) must get exactly the fault-free run's notices, body for
  * body, each after the same scenario event, none from the safety net.
  *
