@@ -31,6 +31,12 @@ public interface Metrics {
     String POSTPONED_STEPS = "PostponedClockSteps";
     /** SPEC §3.6: pending deposits dropped after their expectedBy passed unsettled. */
     String PENDING_DEPOSITS_EXPIRED = "PendingDepositsExpired";
+    /**
+     * Per notice SNS accepted whose trigger is a price (SPEC §6 {@code trigger.kind} PRICE): the
+     * milliseconds from the price's own {@code timestamp} to SNS accepting it, by the service clock.
+     * Notices delivered late (retried, flushed by the sweep) count with their whole delay.
+     */
+    String PRICE_TO_PUBLISH_LATENCY = "PriceToPublishLatency";
 
     /** Adds {@code n} to a counter. */
     void count(String name, long n);
