@@ -211,12 +211,15 @@ class MarginServiceTest {
         assertThat(first.accountsScanned()).isEqualTo(2);
         assertThat(first.transitions()).as("only s1 moved (the price event was lost)").isEqualTo(1);
         assertThat(published("type")).containsExactly("MARGIN_CALL");
+        assertThat(ports.metrics.total(Metrics.SWEEP_CAUGHT_NOTICES)).as("a call the lost tick owed").isEqualTo(1);
         assertThat(first.stalePricesReported()).isEmpty();
         MarginService.SweepOutcome late = service.sweep(VENUE, T0.plusSeconds(600));
         assertThat(late.stalePricesReported()).containsExactly(BTC);
         assertThat(service.sweep(VENUE, T0.plusSeconds(660)).stalePricesReported()).isEmpty();
         assertThat(ports.alerts.sent).hasSize(1);
         assertThat(published("type")).as("a reminder 300 s after the call, once").containsExactly("MARGIN_CALL", "REMINDER");
+        assertThat(ports.metrics.total(Metrics.SWEEP_CAUGHT_NOTICES)).as("the reminder is the sweep's own").isEqualTo(1);
+        assertThat(ports.metrics.durations.get(Metrics.PRICE_TO_PUBLISH_LATENCY)).as("no price triggered them").isNull();
     }
 
     @Test
@@ -251,6 +254,8 @@ class MarginServiceTest {
         assertThat(ports.liquidations.acceptedIds).hasSize(2);
         assertThat(ports.metrics.durations.get(Metrics.HELD_HANDOFF_DELAY)).as("held from T0 to the sweep at T0+961 s")
                 .containsExactly(961_000.0);
+        assertThat(ports.metrics.total(Metrics.SWEEP_CAUGHT_NOTICES)).as("released by operations, not owed by a tick")
+                .isZero();
         assertThat(ports.sns.bodies.stream().filter(x -> x.contains("LIQUIDATION_HANDOFF"))
                 .map(x -> x.contains("\"reason\":\"DEADLINE\"")).toList()).containsExactlyInAnyOrder(true, false);
     }

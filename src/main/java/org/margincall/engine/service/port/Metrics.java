@@ -37,6 +37,11 @@ public interface Metrics {
      * Notices delivered late (retried, flushed by the sweep) count with their whole delay.
      */
     String PRICE_TO_PUBLISH_LATENCY = "PriceToPublishLatency";
+    /**
+     * SPEC §10: level changes the sweep committed that a price tick should already have sent (a
+     * lost price event, a band that failed); see {@code SweepCatches} for the rule.
+     */
+    String SWEEP_CAUGHT_NOTICES = "SweepCaughtNotices";
 
     /** Adds {@code n} to a counter. */
     void count(String name, long n);
