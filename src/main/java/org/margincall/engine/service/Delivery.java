@@ -100,7 +100,7 @@ public class Delivery {
                 (e.channel() == Channel.SNS ? sns : events).add(e);
             }
         }
-        Set<String> accepted = new HashSet<>(notifications.publish(venueId, sns));
+        Set<String> accepted = new HashSet<>(published(sns, notifications.publish(venueId, sns)));
         accepted.addAll(liquidations.put(events));
         // SPEC §9: what SNS or EventBridge refused (a partial batch failure, which the SDK never
         // retries, or a call that failed through its retries) is retried at once; failing that,
@@ -112,7 +112,7 @@ public class Delivery {
                 break;
             }
             if (!snsLeft.isEmpty()) {
-                accepted.addAll(notifications.publish(venueId, snsLeft));
+                accepted.addAll(published(snsLeft, notifications.publish(venueId, snsLeft)));
             }
             if (!eventsLeft.isEmpty()) {
                 accepted.addAll(liquidations.put(eventsLeft));
@@ -146,6 +146,24 @@ public class Delivery {
             }
         }
         return published;
+    }
+
+    /**
+     * Records the price-to-publish latency of every notice of {@code sent} that SNS just accepted
+     * ({@link NoticeLatency}; issue #11), at the service clock's now.
+     *
+     * @return {@code accepted}
+     */
+    private Set<String> published(List<OutboxEntry> sent, Set<String> accepted) {
+        if (!accepted.isEmpty()) {
+            long now = clock.millis();
+            for (OutboxEntry e : sent) {
+                if (accepted.contains(e.id())) {
+                    NoticeLatency.millis(e.body(), now).ifPresent(ms -> metrics.millis(Metrics.PRICE_TO_PUBLISH_LATENCY, ms));
+                }
+            }
+        }
+        return accepted;
     }
 
     private List<String> start(String venueId, Owed o) {

@@ -90,12 +90,16 @@ public class Sweep {
             List<Delivery.Owed> owed = new ArrayList<>();
             for (StoredAccount a : SweepScreen.due(snap, page, now)) {
                 try {
-                    Committed c = committer.commit(snap, a, current ->
-                            Optional.of(Plan.evaluate(current.account(), sub -> true, rule, trigger)));
+                    StoredAccount[] decidedOn = {a}; // the stored states the commit decided on, for SweepCatches
+                    Committed c = committer.commit(snap, a, current -> {
+                        decidedOn[0] = current;
+                        return Optional.of(Plan.evaluate(current.account(), sub -> true, rule, trigger));
+                    });
                     // its rows are what this commit just wrote, not what the scan saw
                     seen.remove(a.account().accountId());
                     t.add(c);
                     owed.add(c.owed());
+                    SweepCatches.report(c, decidedOn[0], metrics);
                 } catch (RuntimeException e) {
                     // one account must not poison the venue's sweep: the next one retries it
                     metrics.count(Metrics.ACCOUNT_FAILURES);

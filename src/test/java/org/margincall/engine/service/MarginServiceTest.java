@@ -211,12 +211,15 @@ class MarginServiceTest {
         assertThat(first.accountsScanned()).isEqualTo(2);
         assertThat(first.transitions()).as("only s1 moved (the price event was lost)").isEqualTo(1);
         assertThat(published("type")).containsExactly("MARGIN_CALL");
+        assertThat(ports.metrics.total(Metrics.SWEEP_CAUGHT_NOTICES)).as("a call the lost tick owed").isEqualTo(1);
         assertThat(first.stalePricesReported()).isEmpty();
         MarginService.SweepOutcome late = service.sweep(VENUE, T0.plusSeconds(600));
         assertThat(late.stalePricesReported()).containsExactly(BTC);
         assertThat(service.sweep(VENUE, T0.plusSeconds(660)).stalePricesReported()).isEmpty();
         assertThat(ports.alerts.sent).hasSize(1);
         assertThat(published("type")).as("a reminder 300 s after the call, once").containsExactly("MARGIN_CALL", "REMINDER");
+        assertThat(ports.metrics.total(Metrics.SWEEP_CAUGHT_NOTICES)).as("the reminder is the sweep's own").isEqualTo(1);
+        assertThat(ports.metrics.durations.get(Metrics.PRICE_TO_PUBLISH_LATENCY)).as("no price triggered them").isNull();
     }
 
     @Test
@@ -251,8 +254,38 @@ class MarginServiceTest {
         assertThat(ports.liquidations.acceptedIds).hasSize(2);
         assertThat(ports.metrics.durations.get(Metrics.HELD_HANDOFF_DELAY)).as("held from T0 to the sweep at T0+961 s")
                 .containsExactly(961_000.0);
+        assertThat(ports.metrics.total(Metrics.SWEEP_CAUGHT_NOTICES)).as("released by operations, not owed by a tick")
+                .isZero();
         assertThat(ports.sns.bodies.stream().filter(x -> x.contains("LIQUIDATION_HANDOFF"))
                 .map(x -> x.contains("\"reason\":\"DEADLINE\"")).toList()).containsExactlyInAnyOrder(true, false);
+    }
+
+    @Test
+    void everyPriceTriggeredNoticeRecordsItsPriceToPublishLatencyLateDeliveriesIncluded() throws Exception {
+        account("lat", "1470");
+        ports.clock.set(T0.plusMillis(1250));
+        price("40000", T0.plusMillis(300), 1); // R = 220 / 200 = 1.10 → MARGIN_CALL, accepted at once
+        assertThat(ports.metrics.durations.get(Metrics.PRICE_TO_PUBLISH_LATENCY)).as("1250 − 300 ms")
+                .containsExactly(950.0);
+
+        // 39990: notional 49987.5 on the 0.4 % bracket, MM = 199.95, Q = 1470 − 1.25·1010 = 207.5,
+        // R = 1.038 → CRITICAL; SNS is down, so the FINAL_NOTICE waits in the outbox
+        ports.sns.failing = true;
+        ports.clock.set(T0.plusSeconds(3));
+        price("39990", T0.plusMillis(2500), 2);
+        assertThat(ports.metrics.durations.get(Metrics.PRICE_TO_PUBLISH_LATENCY)).as("nothing accepted, nothing timed")
+                .hasSize(1);
+        ports.sns.failing = false;
+        ports.clock.set(T0.plusSeconds(62));
+        assertThat(service.flushPending(VENUE)).isEqualTo(1);
+        // an account event's notice is not a price's: deposit to 1700, Q = 437.5, R = 2.19 → cured
+        ports.clock.set(T0.plusMillis(63_500));
+        service.onAccountEvent(VENUE, new MarginService.AccountChange("dep-lat", "lat", 1, T0.plusSeconds(63),
+                Map.of("USDT", new BigDecimal("1700")), null));
+        assertThat(published("type")).containsExactly("MARGIN_CALL", "FINAL_NOTICE", "MARGIN_CALL_CURED");
+        assertThat(ports.metrics.durations.get(Metrics.PRICE_TO_PUBLISH_LATENCY))
+                .as("the flushed notice with its whole delay, 62 000 − 2 500 ms; none for the account event")
+                .containsExactly(950.0, 59_500.0);
     }
 
     // ---- defects found by trying to break it (each test failed on the code before its fix) ----

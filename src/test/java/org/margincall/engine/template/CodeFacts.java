@@ -88,6 +88,21 @@ final class CodeFacts {
         return out;
     }
 
+    /** The metric names the service's {@code Metrics} port declares (its String constants). */
+    static Set<String> metricNames() {
+        Set<String> out = new LinkedHashSet<>();
+        for (java.lang.reflect.Field f : org.margincall.engine.service.port.Metrics.class.getFields()) {
+            if (f.getType() == String.class) {
+                try {
+                    out.add((String) f.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return out;
+    }
+
     static String envName(String configMethod) {
         return "MARGINCALL_" + configMethod.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase();
     }

@@ -8,13 +8,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.margincall.engine.adapter.cloudwatch.EngineMetrics;
 
 /**
  * Offline checks of template.yaml against the code, which no generic linter can know: every
  * function names a real @Named handler and gets exactly the configuration the code reads, every
  * SDK operation the code can reach from a handler is allowed on its resource and nothing else is
- * granted, no policy grants a wildcard action or data actions on every resource, and every local
- * CodeUri/DefinitionUri exists (cfn-lint does not look at local paths). Whether the template is
+ * granted, no policy grants a wildcard action or data actions on every resource, every local
+ * CodeUri/DefinitionUri exists (cfn-lint does not look at local paths), and every alarm on the
+ * engine's own metrics watches a metric and dimension the code writes. Whether the template is
  * valid CloudFormation/SAM (references resolve, properties exist and have their types) is
  * cfn-lint's job: .ci/run and TemplateCfnLintTest. Each check returns its problems, one line
  * each, empty when the template is right.
@@ -43,6 +45,7 @@ final class TemplateLint {
         out.addAll(paths());
         out.addAll(permissions(code));
         out.addAll(wildcards());
+        out.addAll(engineAlarms());
         return out;
     }
 
@@ -215,6 +218,58 @@ final class TemplateLint {
                 boolean dataAction = list(s.get("Action")).stream().anyMatch(a -> !RESOURCELESS.matcher(a.toString()).matches());
                 if (dataAction && list(s.get("Resource")).contains("*")) {
                     out.add(id + ": statement " + s.get("Sid") + " grants data actions on every resource");
+                }
+            }
+        });
+        return out;
+    }
+
+    // ---- alarms on the engine's own metrics ----
+
+    /**
+     * Every alarm metric outside the {@code AWS/} namespaces is one of the engine's: in
+     * {@link EngineMetrics#NAMESPACE}, named by the {@code Metrics} port, with exactly the dimension
+     * EngineMetrics writes ({@link EngineMetrics#DIMENSION} = one of the template's functions). An
+     * alarm on any other dimension watches a metric that never exists, so it never fires.
+     */
+    List<String> engineAlarms() {
+        List<String> out = new ArrayList<>();
+        Set<String> names = CodeFacts.metricNames();
+        resources.forEach((id, r) -> {
+            if (!"AWS::CloudWatch::Alarm".equals(map(r).get("Type"))) {
+                return;
+            }
+            Map<String, Object> props = map(map(r).get("Properties"));
+            List<Map<String, Object>> watched = new ArrayList<>();
+            if (props.containsKey("MetricName")) {
+                watched.add(props);
+            }
+            for (Object query : list(props.get("Metrics"))) {
+                Map<String, Object> metric = map(map(map(query).get("MetricStat")).get("Metric"));
+                if (!metric.isEmpty()) {
+                    watched.add(metric);
+                }
+            }
+            for (Map<String, Object> m : watched) {
+                String namespace = String.valueOf(m.get("Namespace"));
+                Object name = m.get("MetricName");
+                if (namespace.startsWith("AWS/")) {
+                    continue;
+                }
+                if (!namespace.equals(EngineMetrics.NAMESPACE)) {
+                    out.add(id + ": " + name + " in namespace " + namespace + ", which nothing writes (the engine's is "
+                            + EngineMetrics.NAMESPACE + ")");
+                    continue;
+                }
+                if (!names.contains(String.valueOf(name))) {
+                    out.add(id + ": metric " + name + " is not one the Metrics port declares");
+                }
+                List<Object> dims = list(m.get("Dimensions"));
+                Map<String, Object> dim = dims.size() == 1 ? map(dims.get(0)) : Map.of();
+                boolean function = map(dim.get("Value")).get("Ref") instanceof String ref && functions().containsKey(ref);
+                if (!EngineMetrics.DIMENSION.equals(dim.get("Name")) || !function) {
+                    out.add(id + ": " + name + " is written with the one dimension " + EngineMetrics.DIMENSION
+                            + " = a function's name (!Ref of a function), not " + render(dims));
                 }
             }
         });

@@ -117,6 +117,27 @@ class TemplateTest {
         assertThat(lint(code, dir).paths()).hasSize(5).allSatisfy(p -> assertThat(p).contains("target/functions.zip"));
     }
 
+    /** The alarms that watched Powertools' "Service" dimension after EMF moved to FunctionName never fired. */
+    @Test
+    void anAlarmOnAMetricTheEngineDoesNotWriteIsCaught(@TempDir Path dir) throws Exception {
+        String caught = "MetricName: SweepCaughtNotices\n      Dimensions: [{Name: FunctionName, Value: !Ref SweepFunction}]";
+        assertThat(text).contains(caught);
+        String service = text.replace(caught, caught.replace("{Name: FunctionName, Value: !Ref SweepFunction}",
+                "{Name: Service, Value: margin-call-engine}"));
+        assertThat(lint(service, dir).engineAlarms()).singleElement().asString()
+                .contains("SweepCaughtNoticesAlarm").contains("FunctionName").contains("Service");
+        String notAFunction = text.replace(caught, caught.replace("!Ref SweepFunction", "!Ref OperationsTopic"));
+        assertThat(lint(notAFunction, dir).engineAlarms()).singleElement().asString().contains("SweepCaughtNoticesAlarm");
+        String name = text.replace("MetricName: SweepCaughtNotices\n", "MetricName: SweepCaughtNotice\n");
+        assertThat(lint(name, dir).engineAlarms()).singleElement().asString()
+                .contains("SweepCaughtNotice ").contains("Metrics port");
+        String stat = "Namespace: MarginCallEngine\n              MetricName: PriceToPublishLatency";
+        String namespace = text.replaceFirst(stat, stat.replace("MarginCallEngine", "MarginCall"));
+        assertThat(namespace).isNotEqualTo(text);
+        assertThat(lint(namespace, dir).engineAlarms()).as("inside a metric math alarm too").singleElement().asString()
+                .contains("PriceToPublishLatencyAlarm").contains("namespace MarginCall,");
+    }
+
     @Test
     void theTemplateIsOfTheExpectedShape() throws Exception {
         Map<String, Object> t = CfnYaml.read(root.resolve("template.yaml"));

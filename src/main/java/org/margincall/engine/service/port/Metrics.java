@@ -39,6 +39,17 @@ public interface Metrics {
     String BAND_ROW_FAILURES = "BandRowFailures";
     /** Band rows the sweep wrote (missing) or deleted (owned by no item). */
     String BAND_ROWS_REPAIRED = "BandRowsRepaired";
+    /**
+     * Per notice SNS accepted whose trigger is a price (SPEC §6 {@code trigger.kind} PRICE): the
+     * milliseconds from the price's own {@code timestamp} to SNS accepting it, by the service clock.
+     * Notices delivered late (retried, flushed by the sweep) count with their whole delay.
+     */
+    String PRICE_TO_PUBLISH_LATENCY = "PriceToPublishLatency";
+    /**
+     * SPEC §10: level changes the sweep committed that a price tick should already have sent (a
+     * lost price event, a band that failed); see {@code SweepCatches} for the rule.
+     */
+    String SWEEP_CAUGHT_NOTICES = "SweepCaughtNotices";
 
     /** Adds {@code n} to a counter. */
     void count(String name, long n);
