@@ -196,6 +196,17 @@ public final class StackReplay {
         this.progress = progress;
     }
 
+    private boolean triggerBands = true;
+
+    /**
+     * Trigger bands on (SPEC §10, the default) or off: off is the pre-§10 baseline, every holder
+     * read and decided in turn ({@code margincall.trigger-bands=false}).
+     */
+    public StackReplay withTriggerBands(boolean on) {
+        this.triggerBands = on;
+        return this;
+    }
+
     /** Fans a price event out to the worker queue beyond this many crossed accounts (SPEC §10); default 500. */
     public StackReplay withChunkSize(int size) {
         this.chunkSize = size;
@@ -223,7 +234,7 @@ public final class StackReplay {
     public Result run() throws Exception {
         long wallStart = System.currentTimeMillis();
         String venueId = scenario.catalog().venue().id();
-        LocalConfig config = LocalConfig.of(stack, venueId).withChunkSize(chunkSize);
+        LocalConfig config = LocalConfig.of(stack, venueId).withChunkSize(chunkSize).withTriggerBands(triggerBands);
         // The engine's clients: the interceptors (call counter first, faults) sit on these only.
         DynamoDbClient ddb = client(DynamoDbClient::builder, "DYNAMODB_ENDPOINT", clientOverrides);
         SnsClient sns = client(SnsClient::builder, "SNS_ENDPOINT", clientOverrides);

@@ -24,6 +24,7 @@ import org.margincall.engine.domain.Timestamps;
 import org.margincall.engine.local.LocalStackProcess;
 import org.margincall.engine.local.StackReplay;
 import org.margincall.engine.local.sdk.FaultInjector;
+import org.margincall.engine.local.sdk.LatencyInjector;
 import org.margincall.engine.scenario.ScaleGenerator;
 import org.margincall.engine.scenario.Scenario;
 import picocli.CommandLine;
@@ -139,6 +140,21 @@ public final class ReplayMain implements Callable<Integer> {
                     + "of at most 20 ms; no decision depends on them)")
     boolean realSdkBackoff;
 
+    @Option(names = "--baseline",
+            description = "trigger bands off (SPEC §10): every price event reads and decides every holder in turn, "
+                    + "the pre-§10 path BENCHMARKS.md compares against")
+    boolean baseline;
+
+    @Option(names = "--latency", paramLabel = "SERVICE=MS,...",
+            description = "add this latency to every call of the engine's clients, e.g. dynamodb=8,sns=20 "
+                    + "(AWS-like; the stand-ins answer at once but are throughput-bound)")
+    String latency;
+
+    @Option(names = "--chunk-size", paramLabel = "N", converter = CountConverter.class, defaultValue = "500",
+            description = "accounts one price event handles itself; more go to the worker queue in chunks of N, "
+                    + "default ${DEFAULT-VALUE}")
+    int chunkSize;
+
     @Option(names = {"-v", "--verbose"},
             description = "the engine's log at INFO on stderr (otherwise warnings and errors only), "
                     + "and the stack trace of a failure")
@@ -147,6 +163,7 @@ public final class ReplayMain implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
     boolean help;
 
+    private LatencyInjector latencies;
     private final PrintStream out;
     private final PrintStream err;
     private final boolean stderrTty;
@@ -214,6 +231,16 @@ public final class ReplayMain implements Callable<Integer> {
         if (faultRate != null && inProcess) {
             throw new BadInput("--faults needs the stack: the in-process replay makes no AWS call to fail");
         }
+        if (inProcess && (baseline || latency != null)) {
+            throw new BadInput("--baseline and --latency need the stack: the in-process replay reads no store");
+        }
+        if (latency != null) {
+            try {
+                latencies = LatencyInjector.parse(latency);
+            } catch (IllegalArgumentException e) {
+                throw new BadInput("--latency: " + e.getMessage());
+            }
+        }
         Scenario scenario;
         try {
             scenario = ScaleGenerator.withAccounts(Scenario.read(scenarioPath), extraAccounts, 42);
@@ -256,6 +283,10 @@ public final class ReplayMain implements Callable<Integer> {
         }
         Map<String, Object> withScenario = new LinkedHashMap<>();
         withScenario.put("scenario", scenarioPath.getFileName().toString());
+        if (!inProcess) {
+            withScenario.put("triggerBands", !baseline);
+            withScenario.put("latencyMillis", latencies == null ? Map.of() : latencies.millis());
+        }
         withScenario.putAll(metrics);
         metrics = withScenario;
         List<JsonNode> ordered = deterministicOrder(received);
@@ -298,7 +329,12 @@ public final class ReplayMain implements Callable<Integer> {
                     (System.nanoTime() - t0) / 1e9, scenario.events().size(), scenario.accounts().size(),
                     Double.isInfinite(speed) ? "at full speed (--speed max)" : "paced at " + plain(speed) + "x scenario time");
             progress = new Progress(err, stderrTty);
-            StackReplay replay = new StackReplay(stack, scenario, speed, progress);
+            StackReplay replay = new StackReplay(stack, scenario, speed, progress).withTriggerBands(!baseline)
+                    .withChunkSize(Math.max(1, chunkSize));
+            if (latencies != null) {
+                err.printf(Locale.ROOT, "adding latency to the engine's calls: %s ms%n", latencies.millis());
+                replay.withClientOverrides(c -> c.addExecutionInterceptor(latencies));
+            }
             if (faults != null) {
                 err.printf(Locale.ROOT, "injecting faults into %s of the engine's AWS calls (seed %d, %s)%n", plain(faultRate),
                         faultSeed, faultKinds == null ? "all kinds" : faultKinds.stream().map(Enum::name)

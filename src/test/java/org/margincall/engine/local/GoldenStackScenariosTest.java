@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.margincall.engine.domain.Notification;
 import org.margincall.engine.replay.InMemoryReplay;
 import org.margincall.engine.replay.ReplayMain;
@@ -27,17 +27,22 @@ import org.margincall.engine.scenario.Scenario;
 class GoldenStackScenariosTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @ParameterizedTest
-    @ValueSource(strings = {"scenario-protect", "scenario-venue"})
-    void theStackYieldsTheExpectedNoticesAndTheInProcessBodies(String name) throws Exception {
+    /**
+     * With trigger bands (SPEC §10, the default) and, for the venue, also without (the per-holder
+     * baseline): the same expected notices either way.
+     */
+    @ParameterizedTest(name = "{0}, trigger bands {1}")
+    @CsvSource({"scenario-protect, true", "scenario-venue, true", "scenario-venue, false"})
+    void theStackYieldsTheExpectedNoticesAndTheInProcessBodies(String name, boolean bands) throws Exception {
         Path root = LocalStackProcess.projectRoot();
         Path file = root.resolve("../shared/golden/" + name + ".json");
         Scenario scenario = Scenario.read(file);
         List<JsonNode> got;
-        LocalStackProcess stack = LocalStackProcess.start(root, root.resolve("target/golden-" + name + "-" + ProcessHandle.current().pid()));
+        LocalStackProcess stack = LocalStackProcess.start(root, root.resolve("target/golden-" + name + "-" + bands + "-"
+                + ProcessHandle.current().pid()));
         try {
-            got = ReplayMain.deterministicOrder(
-                    new StackReplay(stack, scenario, Double.POSITIVE_INFINITY, line -> { }).run().notifications());
+            got = ReplayMain.deterministicOrder(new StackReplay(stack, scenario, Double.POSITIVE_INFINITY, line -> { })
+                    .withTriggerBands(bands).run().notifications());
         } finally {
             stack.stop();
         }

@@ -322,6 +322,8 @@ final class InMemoryPorts {
         volatile int failPuts;
         /** Skips every delete (superseded rows stay). */
         volatile boolean skipDeletes;
+        /** Runs before each put (a test lets a tick in between a decision's read and its rows); null for none. */
+        volatile Runnable beforePut;
         final AtomicLong queries = new AtomicLong();
 
         @Override
@@ -349,6 +351,11 @@ final class InMemoryPorts {
 
         @Override
         public void put(String venueId, String accountId, java.util.Collection<Row> put) {
+            Runnable hook = beforePut;
+            if (hook != null) {
+                beforePut = null;
+                hook.run();
+            }
             if (failPuts > 0) {
                 failPuts--;
                 throw new IllegalStateException("injected: band rows write failed");
@@ -419,12 +426,12 @@ final class InMemoryPorts {
         public void removeEscalations(String venueId, String accountId, List<String> callIds) {
             accounts.edit(venueId, accountId, a -> new StoredAccount(a.venueId(), a.account(), a.states(), a.outbox(),
                     a.escalations().stream().filter(e -> !callIds.contains(e.callId())).toList(), a.version(),
-                    a.lastEventSequence()));
+                    a.lastEventSequence(), a.bandRows()));
         }
 
         private StoredAccount withOutbox(StoredAccount a, List<OutboxEntry> outbox) {
             return new StoredAccount(a.venueId(), a.account(), a.states(), outbox, a.escalations(), a.version(),
-                    a.lastEventSequence());
+                    a.lastEventSequence(), a.bandRows());
         }
     }
 
