@@ -471,6 +471,14 @@ public final class VenueCommand implements Callable<Integer> {
                         venues.putConfiguration(id, venueJson, root.get("instruments"), root.get("collateralAssets"));
                     }
                     top.out.println("venue " + id + " in " + c.describe() + ": " + (change == null ? "unchanged, nothing written" : change));
+                    if (change != null && stored != null) {
+                        // SPEC §10: bands computed under the old configuration may be too wide now
+                        int reset = new AccountImport(venues, new DynamoDbAccountItems(c.ddb(), config),
+                                new DynamoDbHoldingsIndex(c.ddb(), config), new DynamoDbBandIndex(c.ddb(), config))
+                                .resetBands(id);
+                        top.out.println("  trigger bands of " + reset + " accounts reset: the next tick of each instrument "
+                                + "reads them");
+                    }
                     if (!withAccounts && root.has("accounts") && root.get("accounts").size() > 0) {
                         top.out.println("  the file's " + root.get("accounts").size() + " accounts were not loaded "
                                 + "(--with-accounts loads them; `import` loads a snapshot)");

@@ -91,4 +91,29 @@ public class AccountImport {
         }
         return r;
     }
+
+    /**
+     * After a change of the venue's configuration (thresholds, hysteresis, tier tables, haircuts)
+     * every stored band is stale (SPEC §10, docs/trigger-bands.md §6): each account gets an empty
+     * band on every instrument it depends on (rows written first), and its item forgets the rows it
+     * recorded, so the first tick of each instrument reads it and its next commit rewrites its bands
+     * under the new configuration; the rows it forgot are deleted by the sweep. One read of every
+     * account and two writes each: run once per configuration change.
+     *
+     * @return how many accounts were reset
+     */
+    public int resetBands(String venueId) {
+        Catalog catalog = catalog(venueId);
+        java.util.concurrent.atomic.AtomicInteger reset = new java.util.concurrent.atomic.AtomicInteger();
+        accounts.scanAll(venueId, 4, page -> {
+            for (org.margincall.engine.service.port.StoredAccount a : page) {
+                String id = a.account().accountId();
+                bands.put(venueId, id, BandRows.unevaluated(a.account(), catalog));
+                if (accounts.forgetBands(venueId, id)) {
+                    reset.incrementAndGet();
+                }
+            }
+        });
+        return reset.get();
+    }
 }

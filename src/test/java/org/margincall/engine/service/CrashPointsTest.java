@@ -195,6 +195,12 @@ class CrashPointsTest {
             }
 
             @Override
+            public boolean forgetBands(String venueId, String accountId) {
+                alive();
+                return ports.accounts.forgetBands(venueId, accountId);
+            }
+
+            @Override
             public boolean createIfAbsent(String venueId, Account account, long lastEventSequence) {
                 alive();
                 return ports.accounts.createIfAbsent(venueId, account, lastEventSequence);

@@ -254,6 +254,12 @@ final class InMemoryPorts {
             return out;
         }
 
+        @Override
+        public synchronized boolean forgetBands(String venueId, String accountId) {
+            return items.computeIfPresent(key(venueId, accountId), (k, a) -> new StoredAccount(a.venueId(), a.account(),
+                    a.states(), a.outbox(), a.escalations(), a.version() + 1, a.lastEventSequence(), null)) != null;
+        }
+
         /** Replaces one stored item's outbox or escalations without bumping the version (claims, removals). */
         synchronized void edit(String venueId, String accountId, java.util.function.UnaryOperator<StoredAccount> f) {
             items.computeIfPresent(key(venueId, accountId), (k, a) -> f.apply(a));

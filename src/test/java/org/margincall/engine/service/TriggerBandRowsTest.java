@@ -373,4 +373,39 @@ class TriggerBandRowsTest {
         left.removeIf(r -> r.version() == 0);
         assertThat(left).isEqualTo(owned);
     }
+
+    /**
+     * A venue's new configuration makes stored bands stale: with marginCall raised from 1.2 to 1.25,
+     * USDT 1510 at 39990 is R = 247.5 / 199.95 = 1.238 → MARGIN_CALL, although 39990 lies inside the
+     * band stored under the old thresholds (low edge ≈ 39983.9, see above). After
+     * {@link AccountImport#resetBands} the account owns empty bands again and the tick reads it.
+     */
+    @Test
+    void aNewConfigurationResetsTheBandsSoTheNextTickReadsEveryAccount() throws Exception {
+        InMemoryPorts p = venue(false);
+        p.service.createAccount(VENUE, new Account("w", Map.of("USDT", new BigDecimal("1510")),
+                List.of(new Position(BTC, new BigDecimal("1.25"), new BigDecimal("41000"), null)), null));
+        p.clock.set(T0);
+        p.service.onPrice(VENUE, new MarginService.PriceUpdate(BTC, new BigDecimal("40000"), T0, 1, "test"));
+        assertThat(p.sns.bodies).hasSize(1); // MARGIN_WARNING at R = 1.30
+        JsonNode root = JSON.readTree("""
+                {"venue":{"id":"demo","thresholds":{"warning":"1.5","marginCall":"1.25","critical":"1.05","liquidation":"1.0"},
+                          "hysteresis":"0.02","gracePeriodSeconds":600,"finalNoticeSeconds":300,"reminderSeconds":120},
+                 "instruments":[{"symbol":"BTC-USD","tiers":[{"floor":"0","cap":"50000","mmr":"0.004"},
+                                                             {"floor":"50000","cap":null,"mmr":"0.005"}]},
+                                {"symbol":"ETH-USD","tiers":[{"floor":"0","cap":null,"mmr":"0.01"}]}],
+                 "collateralAssets":[{"asset":"USDT","haircut":"0"},
+                                     {"asset":"ETH","haircut":"0.1","priceInstrument":"ETH-USD"}]}""");
+        p.venues.catalogs.put(VENUE, CatalogJson.catalog(root, VENUE));
+        assertThat(new AccountImport(p.venues, p.accounts, p.holdings, p.bands).resetBands(VENUE)).isEqualTo(1);
+        assertThat(p.accounts.get(VENUE, "w").orElseThrow().bandRows()).isNull();
+
+        p.clock.set(T0.plusSeconds(30));
+        p.service.onPrice(VENUE, new MarginService.PriceUpdate(BTC, new BigDecimal("39990"), T0.plusSeconds(30), 2, "test"));
+        assertThat(p.sns.bodies).hasSize(2);
+        JsonNode n = JSON.readTree(p.sns.bodies.get(1));
+        assertThat(n.get("type").asText()).isEqualTo("MARGIN_CALL");
+        assertThat(n.get("collateralRatio").asDouble()).isCloseTo(247.5 / 199.95, org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(p.accounts.get(VENUE, "w").orElseThrow().bandRows()).as("banded again under the new thresholds").isNotNull();
+    }
 }

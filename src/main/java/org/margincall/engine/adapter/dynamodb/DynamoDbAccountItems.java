@@ -225,6 +225,19 @@ public class DynamoDbAccountItems implements AccountItems {
         CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).join();
     }
 
+    @Override
+    public boolean forgetBands(String venueId, String accountId) {
+        try {
+            ddb.updateItem(b -> b.tableName(table).key(key(venueId, accountId))
+                    .updateExpression("REMOVE bands SET version = version + :one")
+                    .conditionExpression("attribute_exists(pk)")
+                    .expressionAttributeValues(Map.of(":one", n(1))));
+            return true;
+        } catch (ConditionalCheckFailedException absent) {
+            return false;
+        }
+    }
+
     /** Accounts with unpublished notifications or unstarted escalations (for the sweep). */
     @Override
     public List<StoredAccount> withPendingWork(String venueId) {

@@ -60,6 +60,15 @@ public interface AccountItems {
      */
     void scanAll(String venueId, int segments, Consumer<List<StoredAccount>> page);
 
+    /**
+     * Drops the band rows the item records (it owns {@code service.BandRows#unevaluated} again) and
+     * increments its version, so that a concurrent evaluation re-reads; nothing else changes. For a
+     * venue whose configuration changed: every stored band is stale (SPEC §10).
+     *
+     * @return false when the venue has no such account
+     */
+    boolean forgetBands(String venueId, String accountId);
+
     /** Accounts with unpublished outbox entries or unstarted escalations. */
     List<StoredAccount> withPendingWork(String venueId);
 
