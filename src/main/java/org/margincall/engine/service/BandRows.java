@@ -97,6 +97,26 @@ public final class BandRows {
         return out;
     }
 
+    /**
+     * The most an account item records of its rows (SPEC §10), in bytes of their encodings: about a
+     * hundred rows. An account depending on more instruments than that records none and owns
+     * {@link #unevaluated} rows instead — it is read on every tick of its instruments, and the item
+     * stays far below DynamoDB's 400 KB (docs/data-model.md: accounts of up to 1,000 positions).
+     */
+    public static final int MAX_RECORDED_BYTES = 16 * 1024;
+
+    /** Whether the item can record these rows (see {@link #MAX_RECORDED_BYTES}). */
+    public static boolean recordable(Set<Row> rows) {
+        long bytes = 0;
+        for (Row r : rows) {
+            bytes += r.encode().length() + 4;
+            if (bytes > MAX_RECORDED_BYTES) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** {@code a} without the rows in {@code b} (by key). */
     public static List<Row> minus(Set<Row> a, Set<Row> b) {
         Set<Row> bs = new HashSet<>(b);

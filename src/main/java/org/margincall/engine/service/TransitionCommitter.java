@@ -114,7 +114,7 @@ public class TransitionCommitter {
      * @param dropped rows owned now but not after: deleted after the commit
      */
     private record BandChange(BandBook.Entry entry, Set<BandIndex.Row> next, List<BandIndex.Row> fresh,
-                              List<BandIndex.Row> dropped) {
+                              List<BandIndex.Row> dropped, boolean unrecorded) {
         boolean changed() {
             return !fresh.isEmpty() || !dropped.isEmpty();
         }
@@ -133,7 +133,13 @@ public class TransitionCommitter {
         }, plan.rule().at());
         Set<BandIndex.Row> owned = BandRows.owned(current, catalog);
         Set<BandIndex.Row> next = BandRows.next(owned, entry, catalog, current.version() + 1);
-        return new BandChange(entry, next, BandRows.minus(next, owned), BandRows.minus(owned, next));
+        if (!BandRows.recordable(next)) {
+            // too many instruments for the item to record: empty bands everywhere, read on every tick
+            Set<BandIndex.Row> empty = BandRows.unevaluated(plan.account(), catalog);
+            return new BandChange(BandBook.unevaluated(subs), empty, BandRows.minus(empty, owned),
+                    BandRows.minus(owned, empty), true);
+        }
+        return new BandChange(entry, next, BandRows.minus(next, owned), BandRows.minus(owned, next), false);
     }
 
     /**
@@ -198,7 +204,8 @@ public class TransitionCommitter {
                 boolean committed;
                 try {
                     committed = accounts.commit(new AccountItems.Commit(current, plan.changed(), plan.eventSequence(), r.changed(),
-                            outbox, starts, band == null ? null : band.next()));
+                            outbox, starts, band == null || band.unrecorded() ? null : band.next(),
+                            band != null && band.unrecorded() && current.bandRows() != null));
                 } catch (RuntimeException e) {
                     // the outcome is unknown (a lost answer, then the SDK gave up): if the write landed,
                     // what it committed is ours to deliver now; a redelivered event would find nothing

@@ -232,7 +232,7 @@ final class InMemoryPorts {
                 items.put(k, new StoredAccount(stored.venueId(), c.changed() != null ? c.changed() : stored.account(),
                         Map.copyOf(states), List.copyOf(outbox), List.copyOf(esc.values()), stored.version() + 1,
                         c.changed() != null ? c.eventSequence() : stored.lastEventSequence(),
-                        c.bandRows() != null ? Set.copyOf(c.bandRows()) : stored.bandRows()));
+                        c.forgetBands() ? null : c.bandRows() != null ? Set.copyOf(c.bandRows()) : stored.bandRows()));
                 java.util.function.Predicate<Commit> after = afterCommit;
                 return after == null || !after.test(c);
             }

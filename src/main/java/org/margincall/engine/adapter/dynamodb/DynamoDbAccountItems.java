@@ -176,6 +176,9 @@ public class DynamoDbAccountItems implements AccountItems {
             sets.add("bands = :bands");
             values.put(":bands", AttributeValue.fromL(rows));
         }
+        if (c.forgetBands()) {
+            removes.add("bands");
+        }
         sets.add("outboxSeq = :seq");
         sets.add("version = :next");
         values.put(":seq", n(seq));

@@ -42,11 +42,19 @@ public interface AccountItems {
      * @param states new margin state per sub-account id
      * @param outbox notifications and liquidation requests owed, claimed by the committing writer
      * @param escalations escalations to start
-     * @param bandRows the trigger-band rows the item owns from now on (SPEC §10), or null to leave them as recorded
+     * @param bandRows the trigger-band rows the item records from now on (SPEC §10), or null to leave
+     *        them as recorded
+     * @param forgetBands the item records no rows from now on (it owns {@code service.BandRows#unevaluated}:
+     *        an account whose rows would not fit the item); {@code bandRows} is then null
      */
     record Commit(StoredAccount current, Account changed, long eventSequence, Map<String, MarginState> states,
                   List<StoredAccount.OutboxEntry> outbox, List<StoredAccount.PendingEscalation> escalations,
-                  java.util.Set<BandIndex.Row> bandRows) {
+                  java.util.Set<BandIndex.Row> bandRows, boolean forgetBands) {
+        public Commit {
+            if (forgetBands && bandRows != null) {
+                throw new IllegalArgumentException("a commit either records band rows or forgets them");
+            }
+        }
     }
 
     /** Commits; false when another writer committed first (nothing written). */
