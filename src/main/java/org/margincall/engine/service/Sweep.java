@@ -89,6 +89,10 @@ public class Sweep {
             }
             List<Delivery.Owed> owed = new ArrayList<>();
             for (StoredAccount a : SweepScreen.due(snap, page, now)) {
+                if (aTickWillDecide(a, snap, now)) {
+                    metrics.count(Metrics.SWEEP_LEFT_TO_TICKS);
+                    continue;
+                }
                 try {
                     StoredAccount[] decidedOn = {a}; // the stored states the commit decided on, for SweepCatches
                     Committed c = committer.commit(snap, a, current -> {
@@ -131,6 +135,44 @@ public class Sweep {
                 holdings.put(venueId, accountId, Set.of(instrument));
             }
         });
+    }
+
+    /**
+     * How young a mark must be for the sweep to leave an account it moves to that mark's price
+     * event (milliseconds): a tick is decided well within a second; one that failed is retried by
+     * EventBridge, and the next sweep takes whatever is still undecided.
+     */
+    static final long TICK_GRACE_MILLIS = 5_000;
+
+    /**
+     * Whether a price event in flight will decide this account (SPEC §10): a mark of an instrument
+     * it depends on arrived less than {@value #TICK_GRACE_MILLIS} ms ago (by its timestamp) and
+     * crosses a band row the item owns, so its tick reads the account. The sweep leaves such an
+     * account alone rather than race the tick to the same change (the notice would carry the
+     * sweep as its trigger and count as one a tick missed). A change inside every stored band —
+     * a band that failed — is the sweep's at once.
+     */
+    private boolean aTickWillDecide(StoredAccount a, VenueSnapshot snap, Instant now) {
+        if (!config.triggerBands()) {
+            return false;
+        }
+        Set<BandIndex.Row> rows;
+        try {
+            rows = BandRows.owned(a, snap.catalog());
+        } catch (RuntimeException e) {
+            return false;
+        }
+        for (BandIndex.Row r : rows) {
+            org.margincall.engine.domain.PriceStamp stamp = snap.stamps().get(r.instrument());
+            if (stamp == null || stamp.timestamp().isBefore(now.minusMillis(TICK_GRACE_MILLIS))) {
+                continue;
+            }
+            int slot = snap.catalog().slot("instrument", r.instrument());
+            if (snap.marks().has(slot) && r.crossedBy(snap.marks().price(slot), stamp.timestamp())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

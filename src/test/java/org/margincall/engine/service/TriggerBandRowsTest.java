@@ -408,4 +408,43 @@ class TriggerBandRowsTest {
         assertThat(n.get("collateralRatio").asDouble()).isCloseTo(247.5 / 199.95, org.assertj.core.data.Offset.offset(1e-4));
         assertThat(p.accounts.get(VENUE, "w").orElseThrow().bandRows()).as("banded again under the new thresholds").isNotNull();
     }
+
+    /**
+     * The sweep does not race a price event in flight: a mark stored a second ago that crosses the
+     * account's band is its tick's to decide (the sweep leaves it and counts it); thirty seconds
+     * later the tick has evidently been lost and the sweep sends the call itself. A change inside
+     * every stored band (the configuration changed without a reset: marginCall 1.2 → 1.25, USDT
+     * 1510 at 39990, R = 1.238) is a band that failed: the sweep takes it at once.
+     */
+    @Test
+    void theSweepLeavesAFreshCrossingToItsTickButNotAFailedBand() throws Exception {
+        InMemoryPorts p = venue(false);
+        p.service.createAccount(VENUE, new Account("c", Map.of("USDT", new BigDecimal("1470")),
+                List.of(new Position(BTC, new BigDecimal("1.25"), new BigDecimal("41000"), null)), null));
+        // R = 220 / 200 = 1.10 at 40000: MARGIN_CALL, but the price event is still in flight
+        p.venues.storeIfNewer(VENUE, BTC, new BigDecimal("40000"), org.margincall.engine.domain.PriceStamp.of(T0, 1), "t");
+        p.service.sweep(VENUE, T0.plusSeconds(1));
+        assertThat(p.sns.bodies).isEmpty();
+        assertThat(p.metrics.total(org.margincall.engine.service.port.Metrics.SWEEP_LEFT_TO_TICKS)).isEqualTo(1);
+        p.service.sweep(VENUE, T0.plusSeconds(30));
+        assertThat(p.sns.bodies).hasSize(1);
+        assertThat(JSON.readTree(p.sns.bodies.get(0)).get("trigger").get("kind").asText()).isEqualTo("SWEEP");
+
+        InMemoryPorts q = venue(false);
+        q.service.createAccount(VENUE, new Account("w", Map.of("USDT", new BigDecimal("1510")),
+                List.of(new Position(BTC, new BigDecimal("1.25"), new BigDecimal("41000"), null)), null));
+        q.clock.set(T0);
+        q.service.onPrice(VENUE, new MarginService.PriceUpdate(BTC, new BigDecimal("40000"), T0, 1, "test"));
+        JsonNode root = JSON.readTree("""
+                {"venue":{"id":"demo","thresholds":{"warning":"1.5","marginCall":"1.25","critical":"1.05","liquidation":"1.0"},
+                          "hysteresis":"0.02","gracePeriodSeconds":600,"finalNoticeSeconds":300,"reminderSeconds":120},
+                 "instruments":[{"symbol":"BTC-USD","tiers":[{"floor":"0","cap":"50000","mmr":"0.004"},
+                                                             {"floor":"50000","cap":null,"mmr":"0.005"}]}],
+                 "collateralAssets":[{"asset":"USDT","haircut":"0"}]}""");
+        q.venues.catalogs.put(VENUE, CatalogJson.catalog(root, VENUE));
+        q.venues.storeIfNewer(VENUE, BTC, new BigDecimal("39990"), org.margincall.engine.domain.PriceStamp.of(T0.plusSeconds(10), 2), "t");
+        q.service.sweep(VENUE, T0.plusSeconds(11));
+        assertThat(q.sns.bodies).hasSize(2);
+        assertThat(JSON.readTree(q.sns.bodies.get(1)).get("type").asText()).isEqualTo("MARGIN_CALL");
+    }
 }

@@ -49,6 +49,20 @@ public interface BandIndex {
             return kind == o.kind && instrument.equals(o.instrument) && edge.equals(o.edge);
         }
 
+        /**
+         * Whether a tick of this row's instrument to {@code price} (quote currency per base unit) at
+         * {@code at} finds it: a low edge at or above the price, a high edge at or below it, a
+         * reminder due at or before {@code at} — what {@link BandIndex#crossed} queries.
+         */
+        public boolean crossedBy(double price, Instant at) {
+            long bits = Long.parseUnsignedLong(edge, 16);
+            return switch (kind) {
+                case LOW -> Double.longBitsToDouble(bits) >= price;
+                case HIGH -> Double.longBitsToDouble(bits) <= price;
+                case REMINDER -> bits <= at.toEpochMilli();
+            };
+        }
+
         /** How the account item records the row: {@code kind#instrument#edge#version}. */
         public String encode() {
             return kind.name().charAt(0) + "#" + instrument + "#" + edge + "#" + version;

@@ -39,6 +39,8 @@ public interface Metrics {
     String BAND_ROW_FAILURES = "BandRowFailures";
     /** Band rows the sweep wrote (missing) or deleted (owned by no item). */
     String BAND_ROWS_REPAIRED = "BandRowsRepaired";
+    /** Accounts the sweep left to a price event in flight whose mark crosses their bands (SPEC §10). */
+    String SWEEP_LEFT_TO_TICKS = "SweepLeftToTicks";
     /**
      * Per notice SNS accepted whose trigger is a price (SPEC §6 {@code trigger.kind} PRICE): the
      * milliseconds from the price's own {@code timestamp} to SNS accepting it, by the service clock.
