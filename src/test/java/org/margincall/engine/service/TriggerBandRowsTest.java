@@ -91,7 +91,8 @@ class TriggerBandRowsTest {
      * A book of 6–14 accounts (cross BTC long/short, BTC and ETH cross, isolated BTC, ETH collateral
      * with a BTC position, own warnings), sized near the thresholds at 40000 / 2000, then 80–160
      * inputs: BTC and ETH walks of a few bp with crashes, recoveries and one-tick wicks, and account
-     * events (new absolute USDT balances, positions opened, changed and closed).
+     * events (new absolute USDT balances, positions opened, changed and closed, deposits in flight
+     * that a later credit settles or that expire).
      */
     static Book book(SplittableRandom r) {
         List<Account> accounts = new ArrayList<>();
@@ -146,10 +147,28 @@ class TriggerBandRowsTest {
         int steps = 80 + r.nextInt(81);
         double drift = 0;
         int crashLeft = 0;
+        Map<String, List<String>> pending = new TreeMap<>();
         for (int s = 0; s < steps; s++) {
             at = at.plusMillis(1000 + r.nextInt(9000));
             int what = r.nextInt(100);
-            if (what < 8 && !accounts.isEmpty()) {
+            if (what < 4) {
+                // SPEC §3.6: a deposit in flight, later settled by a credit (or left to expire)
+                Account a = accounts.get(r.nextInt(accounts.size()));
+                String ref = "pd-" + (++event);
+                inputs.add(new Change(new MarginService.AccountChange("ev-" + event, a.accountId(), event, at, Map.of(), null,
+                        List.of(), new MarginService.PendingDepositChange("USDT", dec(100 + r.nextInt(700), 2), ref,
+                        at.plusSeconds(60 + r.nextInt(540))))));
+                pending.computeIfAbsent(a.accountId(), k -> new ArrayList<>()).add(ref);
+                continue;
+            }
+            if (what < 6 && !pending.isEmpty()) {
+                String id = new ArrayList<>(pending.keySet()).get(r.nextInt(pending.size()));
+                List<String> refs = pending.remove(id);
+                inputs.add(new Change(new MarginService.AccountChange("ev-" + (++event), id, event, at,
+                        Map.of("USDT", dec(300 + r.nextDouble() * 900, 2)), null, List.of(refs.get(0)), null)));
+                continue;
+            }
+            if (what < 14 && !accounts.isEmpty()) {
                 Account a = accounts.get(r.nextInt(accounts.size()));
                 MarginService.PositionChange pos = null;
                 Map<String, BigDecimal> coll = Map.of();
