@@ -79,7 +79,8 @@ public final class FaultInjector implements ExecutionInterceptor {
 
     /** The calls the engine makes ({@code Service:Operation}, SDK service names): the default scope. */
     public static final Set<String> ENGINE_OPERATIONS = Set.of("DynamoDb:GetItem", "DynamoDb:BatchGetItem", "DynamoDb:Query",
-            "DynamoDb:Scan", "DynamoDb:PutItem", "DynamoDb:UpdateItem", "DynamoDb:DeleteItem", "Sns:Publish", "Sns:PublishBatch",
+            "DynamoDb:Scan", "DynamoDb:PutItem", "DynamoDb:UpdateItem", "DynamoDb:DeleteItem", "DynamoDb:BatchWriteItem",
+            "Sns:Publish", "Sns:PublishBatch",
             "Sfn:StartExecution", "EventBridge:PutEvents", "Sqs:SendMessageBatch");
 
     /** One decision: the kind of fault ({@code null}: none) and the hash it was drawn from. */
