@@ -14,6 +14,7 @@ import org.margincall.engine.domain.Trigger;
 import org.margincall.engine.domain.TriggerBands;
 import org.margincall.engine.domain.VenueSnapshot;
 import org.margincall.engine.service.port.AccountItems;
+import org.margincall.engine.service.port.BandIndex;
 import org.margincall.engine.service.port.VenueRepository;
 import org.margincall.engine.service.MarginService.Outcome;
 import org.margincall.engine.service.TransitionCommitter.Committed;
@@ -32,9 +33,11 @@ public class Decisions {
     private final Metrics metrics;
     private final VenueRepository venues;
     private final AccountItems accounts;
+    private final BandIndex bands;
 
     public Decisions(TransitionCommitter committer, Delivery delivery, Parallel parallel, Metrics metrics,
-                     VenueRepository venues, AccountItems accounts) {
+                     VenueRepository venues, AccountItems accounts, BandIndex bands) {
+        this.bands = bands;
         this.committer = committer;
         this.delivery = delivery;
         this.parallel = parallel;
@@ -72,7 +75,7 @@ public class Decisions {
         List<String> failed = new ArrayList<>();
         RuntimeException first = null;
         List<Delivery.Owed> owed = new ArrayList<>();
-        List<Committed> done = new ArrayList<>();
+        List<Committed> done = Collections.synchronizedList(new ArrayList<>());
         for (Parallel.Attempt<StoredAccount, Committed> a : parallel.each(batch, decide)) {
             if (a.error() != null) {
                 failed.add(a.item().account().accountId());
@@ -84,15 +87,17 @@ public class Decisions {
             done.add(a.value());
         }
         try {
-            for (Committed c : catchUp(venueId, done)) {
+            for (Committed c : catchUp(venueId, new ArrayList<>(done))) {
                 t.add(c);
                 owed.add(c.owed());
+                done.add(c);
             }
         } catch (RuntimeException e) {
             first = first == null ? e : first;
             failed.add("(catch-up of newer marks)");
         }
         delivery.deliver(venueId, owed);
+        dropSuperseded(venueId, done);
         if (first != null) {
             metrics.count(Metrics.ACCOUNT_FAILURES, failed.size());
             throw new IncompleteWorkException(what, failed, first);
@@ -130,12 +135,21 @@ public class Decisions {
     Committed decideOne(String venueId, VenueSnapshot snap, StoredAccount a, TransitionCommitter.Planner planner) {
         Committed c = committer.commit(snap, a, planner);
         List<Delivery.Owed> owed = new ArrayList<>();
+        List<Committed> done = new ArrayList<>();
         owed.add(c.owed());
+        done.add(c);
         for (Committed again : catchUp(venueId, List.of(c))) {
             owed.add(again.owed());
+            done.add(again);
         }
         delivery.deliver(venueId, owed);
+        dropSuperseded(venueId, done);
         return c;
+    }
+
+    /** {@link SupersededRows#drop}. */
+    void dropSuperseded(String venueId, List<Committed> commits) {
+        SupersededRows.drop(bands, metrics, venueId, commits);
     }
 
     /**

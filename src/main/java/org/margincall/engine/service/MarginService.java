@@ -42,7 +42,7 @@ public class MarginService {
                                      ChunkQueue chunks, TransitionCommitter committer, Delivery delivery,
                                      StaleFeedWatch staleFeeds, Parallel parallel, Metrics metrics, EngineConfig config,
                                      Clock clock) {
-        Decisions decisions = new Decisions(committer, delivery, parallel, metrics, venues, accounts);
+        Decisions decisions = new Decisions(committer, delivery, parallel, metrics, venues, accounts, bands);
         return new MarginService(new PriceEvents(venues, accounts, holdings, bands, chunks, committer, decisions, metrics,
                 config, clock),
                 new AccountEvents(venues, accounts, holdings, bands, decisions, delivery, metrics, config, clock),

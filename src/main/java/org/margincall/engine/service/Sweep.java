@@ -88,6 +88,7 @@ public class Sweep {
                 }
             }
             List<Delivery.Owed> owed = new ArrayList<>();
+            List<Committed> decided = new ArrayList<>();
             for (StoredAccount a : SweepScreen.due(snap, page, now)) {
                 if (aTickWillDecide(a, snap, now)) {
                     metrics.count(Metrics.SWEEP_LEFT_TO_TICKS);
@@ -103,6 +104,7 @@ public class Sweep {
                     seen.remove(a.account().accountId());
                     t.add(c);
                     owed.add(c.owed());
+                    decided.add(c);
                     SweepCatches.report(c, decidedOn[0], metrics);
                 } catch (RuntimeException e) {
                     // one account must not poison the venue's sweep: the next one retries it
@@ -111,6 +113,7 @@ public class Sweep {
                 }
             }
             delivery.deliver(venueId, owed);
+            SupersededRows.drop(bands, metrics, venueId, decided);
         });
         repairHoldings(venueId, exposed);
         if (config.triggerBands()) {

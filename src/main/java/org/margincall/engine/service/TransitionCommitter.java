@@ -99,10 +99,12 @@ public class TransitionCommitter {
      * @param snapshot the venue as the decision saw it (null when the planner declined)
      * @param bands the trigger bands the account owns after this call, computed at {@code snapshot}'s
      *        marks (SPEC §10); null when bands are off or the planner declined
+     * @param superseded band rows the commit dropped: the caller deletes them once what it owes is
+     *        delivered ({@link Decisions#dropSuperseded}), off the path to SNS; empty when none
      */
     record Committed(Plan plan, AccountTransition.Result result, int evaluated, int transitions, int notifications,
-                     Delivery.Owed owed, VenueSnapshot snapshot, BandBook.Entry bands) {
-        static final Committed DECLINED = new Committed(null, null, 0, 0, 0, null, null, null);
+                     Delivery.Owed owed, VenueSnapshot snapshot, BandBook.Entry bands, List<BandIndex.Row> superseded) {
+        static final Committed DECLINED = new Committed(null, null, 0, 0, 0, null, null, null, List.of());
     }
 
     /**
@@ -143,22 +145,6 @@ public class TransitionCommitter {
     }
 
     /**
-     * Deletes the rows a landed commit no longer owns. A failure here loses nothing (an extra row
-     * costs a read; the sweep deletes rows no item owns), so it is logged and counted, not thrown.
-     */
-    private void dropSuperseded(String venueId, String accountId, BandChange change) {
-        if (change == null || change.dropped().isEmpty()) {
-            return;
-        }
-        try {
-            bands.delete(venueId, accountId, change.dropped());
-        } catch (RuntimeException e) {
-            metrics.count(Metrics.BAND_ROW_FAILURES);
-            LOG.warnf(e, "superseded band rows of %s left behind (they cost reads until the sweep deletes them)", accountId);
-        }
-    }
-
-    /**
      * Decides and commits one account, retrying on version conflicts. Delivery is the caller's:
      * it hands {@link Committed#owed()} of one or many accounts to {@link Delivery#deliver}.
      *
@@ -188,7 +174,7 @@ public class TransitionCommitter {
                 BandChange band = bandChange(snap, plan, current, r);
                 BandBook.Entry entry = band == null ? null : band.entry();
                 if (r.isEmpty() && plan.changed() == null && (band == null || !band.changed())) {
-                    return new Committed(plan, r, r.evaluated(), 0, 0, null, snap, entry);
+                    return new Committed(plan, r, r.evaluated(), 0, 0, null, snap, entry, List.of());
                 }
                 String claimant = delivery.claimant();
                 List<OutboxEntry> outbox = outbox(current, r.notifications(), claimant);
@@ -211,9 +197,9 @@ public class TransitionCommitter {
                     // what it committed is ours to deliver now; a redelivered event would find nothing
                     // left to decide and leave it to the sweep
                     if (landedDespite(e, venueId, accountId, current, outbox, claimant)) {
-                        dropSuperseded(venueId, accountId, band);
                         return new Committed(plan, r, r.evaluated(), r.changed().size(), r.notifications().size(),
-                                new Delivery.Owed(accountId, outbox, starts), snap, entry);
+                                new Delivery.Owed(accountId, outbox, starts), snap, entry,
+                                band == null ? List.of() : band.dropped());
                     }
                     throw e;
                 }
@@ -225,18 +211,18 @@ public class TransitionCommitter {
                     for (Map.Entry<String, MarginState> e : r.changed().entrySet()) {
                         LOG.infof("level of %s now %s (call %s)", e.getKey(), e.getValue().level(), e.getValue().callId());
                     }
-                    dropSuperseded(venueId, accountId, band);
                     return new Committed(plan, r, r.evaluated(), r.changed().size(), r.notifications().size(),
-                            new Delivery.Owed(accountId, outbox, starts), snap, entry);
+                            new Delivery.Owed(accountId, outbox, starts), snap, entry,
+                                band == null ? List.of() : band.dropped());
                 }
                 StoredAccount reread = accounts.get(venueId, accountId).orElseThrow(
                         () -> new IllegalStateException("account " + accountId + " vanished during evaluation"));
                 if (landed(reread, current, outbox, claimant)) {
                     // the write landed but its answer was lost (an SDK retry then failed the condition):
                     // what it committed is ours to deliver now, not the sweep's in a minute
-                    dropSuperseded(venueId, accountId, band);
                     return new Committed(plan, r, r.evaluated(), r.changed().size(), r.notifications().size(),
-                            new Delivery.Owed(accountId, outbox, starts), snap, entry);
+                            new Delivery.Owed(accountId, outbox, starts), snap, entry,
+                                band == null ? List.of() : band.dropped());
                 }
                 metrics.count(Metrics.VERSION_CONFLICTS);
                 current = reread;

@@ -370,9 +370,9 @@ final class InMemoryPorts {
         }
 
         @Override
-        public void delete(String venueId, String accountId, java.util.Collection<Row> delete) {
+        public void deleteAll(String venueId, Map<String, ? extends java.util.Collection<Row>> byAccount) {
             if (!skipDeletes) {
-                delete.forEach(r -> rows.remove(new Stored(venueId, accountId, r)));
+                byAccount.forEach((accountId, delete) -> delete.forEach(r -> rows.remove(new Stored(venueId, accountId, r))));
             }
         }
 

@@ -128,11 +128,14 @@ public class DynamoDbBandIndex implements BandIndex {
     }
 
     @Override
-    public void delete(String venueId, String accountId, Collection<Row> rows) {
-        List<WriteRequest> writes = new ArrayList<>(rows.size());
-        for (Row r : rows) {
-            writes.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(key(venueId, accountId, r)).build()).build());
-        }
+    public void deleteAll(String venueId, Map<String, ? extends Collection<Row>> rowsByAccount) {
+        List<WriteRequest> writes = new ArrayList<>();
+        rowsByAccount.forEach((accountId, rows) -> {
+            for (Row r : rows) {
+                writes.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(key(venueId, accountId, r)).build())
+                        .build());
+            }
+        });
         write(writes);
     }
 

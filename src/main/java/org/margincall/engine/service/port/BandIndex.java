@@ -127,7 +127,12 @@ public interface BandIndex {
     void put(String venueId, String accountId, Collection<Row> rows);
 
     /** Deletes rows of one account; absent ones are ignored. */
-    void delete(String venueId, String accountId, Collection<Row> rows);
+    default void delete(String venueId, String accountId, Collection<Row> rows) {
+        deleteAll(venueId, Map.of(accountId, rows));
+    }
+
+    /** Deletes rows of many accounts (in as few calls as the store allows); absent ones are ignored. */
+    void deleteAll(String venueId, Map<String, ? extends Collection<Row>> rowsByAccount);
 
     /** Every stored row of a venue's instrument, by account id (the sweep's repair; reads them all). */
     Map<String, Set<Row>> rows(String venueId, String instrument);
