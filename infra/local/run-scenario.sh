@@ -15,23 +15,7 @@
 # process the run started and removes the run's state dir target/replay-stack-<pid>.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-if [ -n "${REPLAY_CLASSPATH:-}" ]; then
-  cp="$REPLAY_CLASSPATH"
-else
-  (
-    cd "$root"
-    bash infra/local/install.sh >&2
-    if [ ! -f target/test-classes/org/margincall/engine/replay/ReplayMain.class ] || [ ! -f target/tooling.classpath ] \
-       || [ -n "$(find src/main src/local pom.xml -newer target/tooling.classpath -print -quit)" ]; then
-      echo "building (first run or sources changed)..." >&2
-      # (Maven writes colour resets even in batch mode: stripped, they are noise in a log)
-      ./mvnw -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
-          -Dmdep.outputFile=target/tooling.classpath 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' >&2
-      touch target/tooling.classpath
-    fi
-  )
-  cp="$root/target/test-classes:$root/target/classes:$(cat "$root/target/tooling.classpath")"
-fi
+cp="$(bash "$root/infra/local/tooling-classpath.sh" --install)"
 # Whether stdout / stderr are terminals (Java cannot tell for stderr): progress and colours follow.
 tty_out=false; [ -t 1 ] && tty_out=true
 tty_err=false; [ -t 2 ] && tty_err=true

@@ -20,13 +20,6 @@ for a in "$@"; do
   prev="$a"
 done
 cd "$root"
-bash infra/local/install.sh
 # Serve is local tooling (src/local/java): it lives on the test classpath, never in function.zip.
-if [ ! -f target/test-classes/org/margincall/engine/local/Serve.class ] || [ ! -f target/tooling.classpath ] \
-   || [ -n "$(find src/main src/local pom.xml -newer target/tooling.classpath -print -quit)" ]; then
-  echo "building (first run or sources changed)..." >&2
-  ./mvnw -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
-      -Dmdep.outputFile=target/tooling.classpath >&2
-  touch target/tooling.classpath
-fi
-exec java -cp "target/test-classes:target/classes:$(cat target/tooling.classpath)" org.margincall.engine.local.Serve "${args[@]}"
+cp="$(bash infra/local/tooling-classpath.sh --install)"
+exec java -cp "$cp" org.margincall.engine.local.Serve "${args[@]}"

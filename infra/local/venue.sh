@@ -16,21 +16,7 @@
 # Ctrl-C reaches the JVM: an import writes its checkpoint and the same command resumes.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-if [ -n "${REPLAY_CLASSPATH:-}" ]; then
-  cp="$REPLAY_CLASSPATH"
-else
-  (
-    cd "$root"
-    if [ ! -f target/test-classes/org/margincall/engine/local/VenueCommand.class ] || [ ! -f target/tooling.classpath ] \
-       || [ -n "$(find src/main src/local pom.xml -newer target/tooling.classpath -print -quit)" ]; then
-      echo "building (first run or sources changed)..." >&2
-      ./mvnw -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
-          -Dmdep.outputFile=target/tooling.classpath 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' >&2
-      touch target/tooling.classpath
-    fi
-  )
-  cp="$root/target/test-classes:$root/target/classes:$(cat "$root/target/tooling.classpath")"
-fi
+cp="$(bash "$root/infra/local/tooling-classpath.sh")"
 tty_out=false; [ -t 1 ] && tty_out=true
 tty_err=false; [ -t 2 ] && tty_err=true
 exec java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -Dmargincall.root="$root" -Dmargincall.stdout.tty="$tty_out" -Dmargincall.stderr.tty="$tty_err" \
