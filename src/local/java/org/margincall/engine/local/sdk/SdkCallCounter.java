@@ -46,6 +46,8 @@ public final class SdkCallCounter implements ExecutionInterceptor {
     private final LongAdder putEventsCalls = new LongAdder();
     private final LongAdder eventEntries = new LongAdder();
     private final LongAdder eventFailedEntries = new LongAdder();
+    private final java.util.concurrent.atomic.LongAccumulator lastPublishAccepted =
+            new java.util.concurrent.atomic.LongAccumulator(Math::max, Long.MIN_VALUE);
 
     @Override
     public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
@@ -71,10 +73,14 @@ public final class SdkCallCounter implements ExecutionInterceptor {
         } else if (r instanceof PublishResponse) {
             snsPublishCalls.increment();
             snsEntries.increment();
+            lastPublishAccepted.accumulate(System.nanoTime());
         } else if (r instanceof PublishBatchResponse p) {
             snsPublishCalls.increment();
             snsEntries.add(p.successful().size());
             snsFailedEntries.add(p.failed().size());
+            if (!p.successful().isEmpty()) {
+                lastPublishAccepted.accumulate(System.nanoTime());
+            }
         } else if (r instanceof StartExecutionResponse) {
             sfnStarts.increment();
         } else if (r instanceof PutEventsResponse e) {
@@ -93,6 +99,19 @@ public final class SdkCallCounter implements ExecutionInterceptor {
     /** DynamoDB items the responses carried. */
     public long dynamoDbItemsRead() {
         return ddbItemsRead.sum();
+    }
+
+    /** Successful DynamoDB calls, all operations. */
+    public long dynamoDbCalls() {
+        return calls("DynamoDb");
+    }
+
+    /**
+     * {@link System#nanoTime()} when the last Publish, or PublishBatch with an accepted entry,
+     * returned (SNS accepted a notice); {@link Long#MIN_VALUE} before any.
+     */
+    public long lastPublishAcceptedNanos() {
+        return lastPublishAccepted.get();
     }
 
     /** Successful calls of one operation, e.g. {@code calls("DynamoDb", "UpdateItem")}. */
