@@ -173,13 +173,17 @@ public final class StackReplay {
      * @param millisToLastPublish from the handler's invocation to the last Publish/PublishBatch SNS
      *                            accepted for it; -1 when it published nothing
      * @param itemsRead DynamoDB items read (band rows returned by queries included)
+     * @param itemsQueried the part of {@code itemsRead} that Query responses carried: band rows, or
+     *                     the holdings index's entries on the baseline path
+     * @param evaluations (sub-)account evaluations the handler and its chunks reported
      * @param dynamoDbCalls successful DynamoDB calls, every operation
      * @param snsPublishCalls successful Publish and PublishBatch calls
      * @param snsPublishedEntries notices SNS accepted (PublishBatch's successful entries)
      * @param notifications notifications the handler and its chunks reported published
      * @param chunks worker-queue chunks processed to completion
      */
-    public record PriceEventCost(long wallMillis, long millisToLastPublish, long itemsRead, long dynamoDbCalls,
+    public record PriceEventCost(long wallMillis, long millisToLastPublish, long itemsRead, long itemsQueried,
+                                 long evaluations, long dynamoDbCalls,
                                  long snsPublishCalls, long snsPublishedEntries, long notifications, int chunks) {
     }
 
@@ -339,6 +343,8 @@ public final class StackReplay {
                 boolean price = e instanceof ScenarioEvent.Price;
                 EventBridgeEvent envelope = envelope(e, accounts, venues, venueId, accountSeq);
                 long readBefore = counter.dynamoDbItemsRead();
+                long queriedBefore = counter.dynamoDbItemsQueried();
+                long evaluatedBefore = evaluated.get();
                 long ddbBefore = counter.dynamoDbCalls();
                 long publishBefore = counter.snsPublishCalls();
                 long entriesBefore = counter.snsPublishedEntries();
@@ -358,6 +364,7 @@ public final class StackReplay {
                     itemsRead += counter.dynamoDbItemsRead() - readBefore;
                     perPriceEvent.add(new PriceEventCost((t1 - t0) / 1_000_000,
                             lastPublish >= t0 ? (lastPublish - t0) / 1_000_000 : -1, counter.dynamoDbItemsRead() - readBefore,
+                            counter.dynamoDbItemsQueried() - queriedBefore, evaluated.get() - evaluatedBefore,
                             counter.dynamoDbCalls() - ddbBefore, counter.snsPublishCalls() - publishBefore,
                             counter.snsPublishedEntries() - entriesBefore, r.notifications() + byChunks, chunks - chunksBefore));
                 }

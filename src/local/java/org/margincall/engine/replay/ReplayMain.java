@@ -475,6 +475,8 @@ public final class ReplayMain implements Callable<Integer> {
         m.put("wallMillis", e.wallMillis());
         m.put("millisToLastPublish", e.millisToLastPublish());
         m.put("itemsRead", e.itemsRead());
+        m.put("itemsQueried", e.itemsQueried());
+        m.put("evaluations", e.evaluations());
         m.put("dynamoDbCalls", e.dynamoDbCalls());
         m.put("snsPublishCalls", e.snsPublishCalls());
         m.put("snsPublishedEntries", e.snsPublishedEntries());
@@ -489,6 +491,8 @@ public final class ReplayMain implements Callable<Integer> {
         m.put("wallMillis", all.stream().map(StackReplay.PriceEventCost::wallMillis).toList());
         m.put("millisToLastPublish", all.stream().map(StackReplay.PriceEventCost::millisToLastPublish).toList());
         m.put("itemsRead", all.stream().map(StackReplay.PriceEventCost::itemsRead).toList());
+        m.put("itemsQueried", all.stream().map(StackReplay.PriceEventCost::itemsQueried).toList());
+        m.put("evaluations", all.stream().map(StackReplay.PriceEventCost::evaluations).toList());
         m.put("dynamoDbCalls", all.stream().map(StackReplay.PriceEventCost::dynamoDbCalls).toList());
         m.put("snsPublishCalls", all.stream().map(StackReplay.PriceEventCost::snsPublishCalls).toList());
         m.put("snsPublishedEntries", all.stream().map(StackReplay.PriceEventCost::snsPublishedEntries).toList());

@@ -176,6 +176,8 @@ class ReplayMainTest {
             return t;
         };
         assertThat(sum.apply("itemsRead")).isEqualTo(m.get("itemsRead").asLong()).isPositive();
+        assertThat(sum.apply("itemsQueried")).isPositive().isLessThan(m.get("itemsRead").asLong());
+        assertThat(sum.apply("evaluations")).isPositive().isLessThanOrEqualTo(m.get("evaluations").asLong());
         assertThat(sum.apply("chunks")).isEqualTo(m.get("chunks").asLong());
         long ddbCalls = 0;
         for (com.fasterxml.jackson.databind.JsonNode v : m.get("sdkCalls").get("dynamodb").get("calls")) {

@@ -39,6 +39,7 @@ public final class SdkCallCounter implements ExecutionInterceptor {
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> attempts = new ConcurrentHashMap<>();
     private final LongAdder ddbItemsRead = new LongAdder();
+    private final LongAdder ddbItemsQueried = new LongAdder();
     private final LongAdder snsPublishCalls = new LongAdder();
     private final LongAdder snsEntries = new LongAdder();
     private final LongAdder snsFailedEntries = new LongAdder();
@@ -67,9 +68,13 @@ public final class SdkCallCounter implements ExecutionInterceptor {
                 ddbItemsRead.add(items.size());
             }
         } else if (r instanceof QueryResponse q) {
-            ddbItemsRead.add(q.count() == null ? q.items().size() : q.count());
+            int n = q.count() == null ? q.items().size() : q.count();
+            ddbItemsRead.add(n);
+            ddbItemsQueried.add(n);
         } else if (r instanceof ScanResponse s) {
-            ddbItemsRead.add(s.count() == null ? s.items().size() : s.count());
+            int n = s.count() == null ? s.items().size() : s.count();
+            ddbItemsRead.add(n);
+            ddbItemsQueried.add(n);
         } else if (r instanceof PublishResponse) {
             snsPublishCalls.increment();
             snsEntries.increment();
@@ -99,6 +104,11 @@ public final class SdkCallCounter implements ExecutionInterceptor {
     /** DynamoDB items the responses carried. */
     public long dynamoDbItemsRead() {
         return ddbItemsRead.sum();
+    }
+
+    /** The part of {@link #dynamoDbItemsRead()} that Query and Scan responses carried (index and band rows). */
+    public long dynamoDbItemsQueried() {
+        return ddbItemsQueried.sum();
     }
 
     /** Successful DynamoDB calls, all operations. */
