@@ -152,10 +152,39 @@ public final class StackReplay {
      * @param duplicatesReceived bodies received again under an id already received (a subscriber drops them)
      * @param deliveredBySweep distinct notifications first received from the safety-net flush after the last event
      * @param sdk every figure of the engine clients' {@link SdkCallCounter}
+     * @param perPriceEvent what each price event cost, in the order fed (BENCHMARKS.md)
      */
     public record Counts(int priceEvents, long evaluations, long itemsRead, long snsPublishCalls, int notifications,
                          int chunks, long wallMillis, long invocationsRetried, int duplicatesReceived, int deliveredBySweep,
-                         Map<String, Object> sdk) {
+                         Map<String, Object> sdk, List<PriceEventCost> perPriceEvent) {
+        /** The last price event's cost, or null without one. */
+        public PriceEventCost lastPriceEvent() {
+            return perPriceEvent.isEmpty() ? null : perPriceEvent.get(perPriceEvent.size() - 1);
+        }
+    }
+
+    /**
+     * What one price event cost, from its handler's invocation (every delivery of it) until the
+     * last of its chunks was drained from the worker queue; the setup and the escalation steps the
+     * facade runs after it are not included. Calls and items come from the engine clients'
+     * {@link SdkCallCounter}, as the run's totals do.
+     *
+     * @param wallMillis wall time of the handler and its chunks
+     * @param millisToLastPublish from the handler's invocation to the last Publish/PublishBatch SNS
+     *                            accepted for it; -1 when it published nothing
+     * @param itemsRead DynamoDB items read (band rows returned by queries included)
+     * @param itemsQueried the part of {@code itemsRead} that Query responses carried: band rows, or
+     *                     the holdings index's entries on the baseline path
+     * @param evaluations (sub-)account evaluations the handler and its chunks reported
+     * @param dynamoDbCalls successful DynamoDB calls, every operation
+     * @param snsPublishCalls successful Publish and PublishBatch calls
+     * @param snsPublishedEntries notices SNS accepted (PublishBatch's successful entries)
+     * @param notifications notifications the handler and its chunks reported published
+     * @param chunks worker-queue chunks processed to completion
+     */
+    public record PriceEventCost(long wallMillis, long millisToLastPublish, long itemsRead, long itemsQueried,
+                                 long evaluations, long dynamoDbCalls,
+                                 long snsPublishCalls, long snsPublishedEntries, long notifications, int chunks) {
     }
 
     /** Told after each event is fed and its notifications are collected. */
@@ -278,6 +307,7 @@ public final class StackReplay {
         int priceEvents = 0;
         long itemsRead = 0;
         int bySweep = 0;
+        List<PriceEventCost> perPriceEvent = new ArrayList<>();
         chunks = 0;
         retried.set(0);
         try (LambdaInvokeServer lambda = new LambdaInvokeServer()) {
@@ -311,17 +341,32 @@ public final class StackReplay {
                 advance(e.at().minusMillis(1));
                 clock.set(e.at());
                 boolean price = e instanceof ScenarioEvent.Price;
-                long readBefore = counter.dynamoDbItemsRead();
                 EventBridgeEvent envelope = envelope(e, accounts, venues, venueId, accountSeq);
+                long readBefore = counter.dynamoDbItemsRead();
+                long queriedBefore = counter.dynamoDbItemsQueried();
+                long evaluatedBefore = evaluated.get();
+                long ddbBefore = counter.dynamoDbCalls();
+                long publishBefore = counter.snsPublishCalls();
+                long entriesBefore = counter.snsPublishedEntries();
+                int chunksBefore = chunks;
+                long t0 = System.nanoTime();
                 EventResult r = deliver(e, () -> price ? prices.handleRequest(envelope, null)
                         : accountEvents.handleRequest(envelope, null));
                 expected.addAndGet(r.notifications());
                 evaluated.addAndGet(r.accountsEvaluated());
                 // the fan-out's chunks, as the SQS event source would hand them to the worker
-                expected.addAndGet(drainWorkerQueue(sqs, config, worker, metrics));
+                int byChunks = drainWorkerQueue(sqs, config, worker, metrics);
+                expected.addAndGet(byChunks);
                 if (price) {
+                    long t1 = System.nanoTime();
+                    long lastPublish = counter.lastPublishAcceptedNanos();
                     priceEvents++;
                     itemsRead += counter.dynamoDbItemsRead() - readBefore;
+                    perPriceEvent.add(new PriceEventCost((t1 - t0) / 1_000_000,
+                            lastPublish >= t0 ? (lastPublish - t0) / 1_000_000 : -1, counter.dynamoDbItemsRead() - readBefore,
+                            counter.dynamoDbItemsQueried() - queriedBefore, evaluated.get() - evaluatedBefore,
+                            counter.dynamoDbCalls() - ddbBefore, counter.snsPublishCalls() - publishBefore,
+                            counter.snsPublishedEntries() - entriesBefore, r.notifications() + byChunks, chunks - chunksBefore));
                 }
                 advance(e.at()); // steps due at the event's instant run after it
                 fed++;
@@ -348,7 +393,7 @@ public final class StackReplay {
         long wall = System.currentTimeMillis() - wallStart;
         List<JsonNode> bodies = received.stream().map(Received::body).toList();
         Counts counts = new Counts(priceEvents, evaluated.get(), itemsRead, counter.snsPublishCalls(), ids.size(), chunks, wall,
-                retried.get(), received.size() - ids.size(), bySweep, counter.snapshot());
+                retried.get(), received.size() - ids.size(), bySweep, counter.snapshot(), List.copyOf(perPriceEvent));
         return new Result(bodies, scenario.events().size(), wall, (int) evaluated.get(), List.copyOf(received), counts);
     }
 

@@ -73,7 +73,9 @@ import picocli.CommandLine.Parameters;
             "  report.html           the page: overview, price paths, ratio charts, notice tables",
             "  metrics.json          counts: price events, evaluations, DynamoDB items read for them,",
             "                        SNS publish calls (the SDK's responses), notifications, chunks, wall",
-            "                        time; with --faults also faults injected, invocations retried,",
+            "                        time; lastPriceEvent and perPriceEvent: each price event's own wall",
+            "                        time (handler and chunks), items read, DynamoDB and SNS calls,",
+            "                        notices; with --faults also faults injected, invocations retried,",
             "                        duplicates received, delivered by the sweep, lost, late",
             "",
             "Progress goes to stderr: one updating line on a terminal, otherwise a plain line at every",
@@ -401,6 +403,8 @@ public final class ReplayMain implements Callable<Integer> {
         m.put("notifications", notifications);
         m.put("chunks", null);
         m.put("wallMillis", run.wallMillis());
+        m.put("lastPriceEvent", null);
+        m.put("perPriceEvent", null);
         m.put("faults", null);
         for (String k : List.of("faultsInjected", "faultsSurfaced", "invocationsRetried", "duplicatesReceived",
                 "deliveredBySweep", "notificationsOwed", "lost", "late", "recoverySeconds")) {
@@ -428,6 +432,8 @@ public final class ReplayMain implements Callable<Integer> {
         m.put("notifications", c.notifications());
         m.put("chunks", c.chunks());
         m.put("wallMillis", c.wallMillis());
+        m.put("lastPriceEvent", c.lastPriceEvent() == null ? null : priceEventCost(c.lastPriceEvent()));
+        m.put("perPriceEvent", perPriceEvent(c.perPriceEvent()));
         if (faults == null) {
             m.put("faults", null);
             m.put("faultsInjected", 0);
@@ -461,6 +467,37 @@ public final class ReplayMain implements Callable<Integer> {
         o.unexpected().forEach(x -> misses.add("unexpected " + x));
         m.put("misses", misses);
         m.put("sdkCalls", c.sdk());
+        return m;
+    }
+
+    private static Map<String, Object> priceEventCost(StackReplay.PriceEventCost e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("wallMillis", e.wallMillis());
+        m.put("millisToLastPublish", e.millisToLastPublish());
+        m.put("itemsRead", e.itemsRead());
+        m.put("itemsQueried", e.itemsQueried());
+        m.put("evaluations", e.evaluations());
+        m.put("dynamoDbCalls", e.dynamoDbCalls());
+        m.put("snsPublishCalls", e.snsPublishCalls());
+        m.put("snsPublishedEntries", e.snsPublishedEntries());
+        m.put("notifications", e.notifications());
+        m.put("chunks", e.chunks());
+        return m;
+    }
+
+    /** Every price event's cost, one array per figure (column-wise: a long tape stays small), in the order fed. */
+    private static Map<String, Object> perPriceEvent(List<StackReplay.PriceEventCost> all) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("wallMillis", all.stream().map(StackReplay.PriceEventCost::wallMillis).toList());
+        m.put("millisToLastPublish", all.stream().map(StackReplay.PriceEventCost::millisToLastPublish).toList());
+        m.put("itemsRead", all.stream().map(StackReplay.PriceEventCost::itemsRead).toList());
+        m.put("itemsQueried", all.stream().map(StackReplay.PriceEventCost::itemsQueried).toList());
+        m.put("evaluations", all.stream().map(StackReplay.PriceEventCost::evaluations).toList());
+        m.put("dynamoDbCalls", all.stream().map(StackReplay.PriceEventCost::dynamoDbCalls).toList());
+        m.put("snsPublishCalls", all.stream().map(StackReplay.PriceEventCost::snsPublishCalls).toList());
+        m.put("snsPublishedEntries", all.stream().map(StackReplay.PriceEventCost::snsPublishedEntries).toList());
+        m.put("notifications", all.stream().map(StackReplay.PriceEventCost::notifications).toList());
+        m.put("chunks", all.stream().map(StackReplay.PriceEventCost::chunks).toList());
         return m;
     }
 

@@ -103,6 +103,8 @@ class SdkCallCounterTest {
         assertThat(counter.calls("DynamoDb", "Query")).isEqualTo(1 + queryPages);
         assertThat(counter.calls("DynamoDb", "Scan")).isEqualTo(scanPages);
         assertThat(counter.calls("DynamoDb")).isEqualTo(7 + 2 + 1 + 1 + queryPages + scanPages);
+        assertThat(counter.dynamoDbCalls()).isEqualTo(counter.calls("DynamoDb"));
+        assertThat(counter.dynamoDbItemsQueried()).isEqualTo(7 + 7 + 7);
         @SuppressWarnings("unchecked")
         Map<String, Object> snap = (Map<String, Object>) counter.snapshot().get("dynamodb");
         assertThat(snap).containsEntry("itemsRead", 27L);
@@ -119,14 +121,20 @@ class SdkCallCounterTest {
         EventBridgeClient events = InterceptedClients.events(stack, true, counter);
 
         String topic = stack.sns().createTopic(b -> b.name("count-" + RUN)).topicArn();
+        assertThat(counter.lastPublishAcceptedNanos()).isEqualTo(Long.MIN_VALUE);
+        long before = System.nanoTime();
         sns.publish(b -> b.topicArn(topic).message("one"));
+        long afterFirst = counter.lastPublishAcceptedNanos();
+        assertThat(afterFirst).isBetween(before, System.nanoTime());
         sns.publish(b -> b.topicArn(topic).message("two"));
         List<PublishBatchRequestEntry> ten = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             ten.add(PublishBatchRequestEntry.builder().id("t" + i).message("t" + i).build());
         }
         sns.publishBatch(b -> b.topicArn(topic).publishBatchRequestEntries(ten));
+        long beforeLast = System.nanoTime();
         sns.publishBatch(b -> b.topicArn(topic).publishBatchRequestEntries(ten.subList(0, 3)));
+        assertThat(counter.lastPublishAcceptedNanos()).isBetween(beforeLast, System.nanoTime());
         assertThat(counter.snsPublishCalls()).isEqualTo(4);
         assertThat(counter.snsPublishedEntries()).isEqualTo(2 + 10 + 3);
         assertThat(counter.snsFailedEntries()).isZero();

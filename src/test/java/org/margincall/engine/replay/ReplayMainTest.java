@@ -145,7 +145,7 @@ class ReplayMainTest {
         assertThat(m.get("notifications").asInt()).isEqualTo(111);
         assertThat(m.get("wallMillis").isIntegralNumber()).isTrue();
         for (String k : new String[]{"itemsRead", "snsPublishCalls", "chunks", "faults", "faultsInjected", "invocationsRetried",
-                "duplicatesReceived", "deliveredBySweep", "lost", "late"}) {
+                "duplicatesReceived", "deliveredBySweep", "lost", "late", "lastPriceEvent", "perPriceEvent"}) {
             assertThat(m.has(k)).as(k).isTrue();
             assertThat(m.get(k).isNull()).as(k).isTrue();
         }
@@ -162,5 +162,36 @@ class ReplayMainTest {
             assertThat(Files.readAllBytes(tmp.resolve("stack").resolve(f))).as(f)
                     .isEqualTo(Files.readAllBytes(tmp.resolve("reference").resolve(f)));
         }
+        // BENCHMARKS.md's per-price-event figures: one entry per price event, adding up to the run's totals
+        com.fasterxml.jackson.databind.JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(tmp.resolve("stack/metrics.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode per = m.get("perPriceEvent");
+        java.util.function.Function<String, Long> sum = k -> {
+            assertThat(per.get(k).size()).as(k).isEqualTo(m.get("priceEvents").asInt());
+            long t = 0;
+            for (com.fasterxml.jackson.databind.JsonNode v : per.get(k)) {
+                assertThat(v.asLong()).as(k).isGreaterThanOrEqualTo(k.equals("millisToLastPublish") ? -1 : 0);
+                t += v.asLong();
+            }
+            return t;
+        };
+        assertThat(sum.apply("itemsRead")).isEqualTo(m.get("itemsRead").asLong()).isPositive();
+        assertThat(sum.apply("itemsQueried")).isPositive().isLessThan(m.get("itemsRead").asLong());
+        assertThat(sum.apply("evaluations")).isPositive().isLessThanOrEqualTo(m.get("evaluations").asLong());
+        assertThat(sum.apply("chunks")).isEqualTo(m.get("chunks").asLong());
+        long ddbCalls = 0;
+        for (com.fasterxml.jackson.databind.JsonNode v : m.get("sdkCalls").get("dynamodb").get("calls")) {
+            ddbCalls += v.asLong();
+        }
+        assertThat(sum.apply("dynamoDbCalls")).isPositive().isLessThanOrEqualTo(ddbCalls);
+        // re-checks publish too: price events' share of the run's publish calls and notices
+        assertThat(sum.apply("snsPublishCalls")).isPositive().isLessThanOrEqualTo(m.get("snsPublishCalls").asLong());
+        long notices = sum.apply("notifications");
+        assertThat(notices).isPositive().isLessThanOrEqualTo(m.get("notifications").asLong())
+                .isEqualTo(sum.apply("snsPublishedEntries"));
+        assertThat(sum.apply("wallMillis")).isLessThanOrEqualTo(m.get("wallMillis").asLong());
+        sum.apply("millisToLastPublish");
+        com.fasterxml.jackson.databind.JsonNode last = m.get("lastPriceEvent");
+        per.fieldNames().forEachRemaining(k -> assertThat(last.get(k)).as(k).isEqualTo(per.get(k).get(per.get(k).size() - 1)));
     }
 }

@@ -39,6 +39,7 @@ public final class SdkCallCounter implements ExecutionInterceptor {
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> attempts = new ConcurrentHashMap<>();
     private final LongAdder ddbItemsRead = new LongAdder();
+    private final LongAdder ddbItemsQueried = new LongAdder();
     private final LongAdder snsPublishCalls = new LongAdder();
     private final LongAdder snsEntries = new LongAdder();
     private final LongAdder snsFailedEntries = new LongAdder();
@@ -46,6 +47,8 @@ public final class SdkCallCounter implements ExecutionInterceptor {
     private final LongAdder putEventsCalls = new LongAdder();
     private final LongAdder eventEntries = new LongAdder();
     private final LongAdder eventFailedEntries = new LongAdder();
+    private final java.util.concurrent.atomic.LongAccumulator lastPublishAccepted =
+            new java.util.concurrent.atomic.LongAccumulator(Math::max, Long.MIN_VALUE);
 
     @Override
     public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
@@ -65,16 +68,24 @@ public final class SdkCallCounter implements ExecutionInterceptor {
                 ddbItemsRead.add(items.size());
             }
         } else if (r instanceof QueryResponse q) {
-            ddbItemsRead.add(q.count() == null ? q.items().size() : q.count());
+            int n = q.count() == null ? q.items().size() : q.count();
+            ddbItemsRead.add(n);
+            ddbItemsQueried.add(n);
         } else if (r instanceof ScanResponse s) {
-            ddbItemsRead.add(s.count() == null ? s.items().size() : s.count());
+            int n = s.count() == null ? s.items().size() : s.count();
+            ddbItemsRead.add(n);
+            ddbItemsQueried.add(n);
         } else if (r instanceof PublishResponse) {
             snsPublishCalls.increment();
             snsEntries.increment();
+            lastPublishAccepted.accumulate(System.nanoTime());
         } else if (r instanceof PublishBatchResponse p) {
             snsPublishCalls.increment();
             snsEntries.add(p.successful().size());
             snsFailedEntries.add(p.failed().size());
+            if (!p.successful().isEmpty()) {
+                lastPublishAccepted.accumulate(System.nanoTime());
+            }
         } else if (r instanceof StartExecutionResponse) {
             sfnStarts.increment();
         } else if (r instanceof PutEventsResponse e) {
@@ -93,6 +104,24 @@ public final class SdkCallCounter implements ExecutionInterceptor {
     /** DynamoDB items the responses carried. */
     public long dynamoDbItemsRead() {
         return ddbItemsRead.sum();
+    }
+
+    /** The part of {@link #dynamoDbItemsRead()} that Query and Scan responses carried (index and band rows). */
+    public long dynamoDbItemsQueried() {
+        return ddbItemsQueried.sum();
+    }
+
+    /** Successful DynamoDB calls, all operations. */
+    public long dynamoDbCalls() {
+        return calls("DynamoDb");
+    }
+
+    /**
+     * {@link System#nanoTime()} when the last Publish, or PublishBatch with an accepted entry,
+     * returned (SNS accepted a notice); {@link Long#MIN_VALUE} before any.
+     */
+    public long lastPublishAcceptedNanos() {
+        return lastPublishAccepted.get();
     }
 
     /** Successful calls of one operation, e.g. {@code calls("DynamoDb", "UpdateItem")}. */
