@@ -138,12 +138,22 @@ public class Decisions {
         List<Committed> done = new ArrayList<>();
         owed.add(c.owed());
         done.add(c);
-        for (Committed again : catchUp(venueId, List.of(c))) {
-            owed.add(again.owed());
-            done.add(again);
+        RuntimeException caughtUp = null;
+        try {
+            for (Committed again : catchUp(venueId, List.of(c))) {
+                owed.add(again.owed());
+                done.add(again);
+            }
+        } catch (RuntimeException e) {
+            // what the commit owes goes out first: a redelivered event finds it decided and would
+            // leave it to the sweep
+            caughtUp = e;
         }
         delivery.deliver(venueId, owed);
         dropSuperseded(venueId, done);
+        if (caughtUp != null) {
+            throw caughtUp;
+        }
         return c;
     }
 

@@ -106,9 +106,14 @@ final class InMemoryPorts {
         final Map<String, PriceStamp> stamps = new ConcurrentHashMap<>();
         final Map<String, AcceptedMark> marks = new ConcurrentHashMap<>();
         final Set<String> staleReported = ConcurrentHashMap.newKeySet();
+        /** Loads to let through before one fails (a throttled read); negative: none fails. */
+        final java.util.concurrent.atomic.AtomicInteger failLoadAfter = new java.util.concurrent.atomic.AtomicInteger(-1);
 
         @Override
         public VenueSnapshot load(String venueId) {
+            if (failLoadAfter.get() >= 0 && failLoadAfter.getAndDecrement() == 0) {
+                throw new IllegalStateException("injected: the venue read failed");
+            }
             Catalog c = catalogs.get(venueId);
             if (c == null) {
                 throw new UnknownVenueException(venueId);

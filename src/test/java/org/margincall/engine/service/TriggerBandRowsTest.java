@@ -466,4 +466,27 @@ class TriggerBandRowsTest {
         assertThat(q.sns.bodies).hasSize(2);
         assertThat(JSON.readTree(q.sns.bodies.get(1)).get("type").asText()).isEqualTo("MARGIN_CALL");
     }
+
+    /**
+     * A commit's notices go out even when the catch-up read after it fails (found by the SDK-retries-off
+     * fault runs: the redelivered event found the cure decided and left it to the sweep). Long 1.25
+     * from 41000 with USDT 1470 at 40000: R = 220 / 200 = 1.10, MARGIN_CALL; a deposit to 1700 gives
+     * R = 450 / 200 = 2.25, cured.
+     */
+    @Test
+    void whatACommitOwesIsDeliveredEvenWhenTheCatchUpReadFails() throws Exception {
+        InMemoryPorts p = venue(false);
+        p.service.createAccount(VENUE, new Account("c", Map.of("USDT", new BigDecimal("1470")),
+                List.of(new Position(BTC, new BigDecimal("1.25"), new BigDecimal("41000"), null)), null));
+        p.clock.set(T0.plusSeconds(6));
+        p.service.onPrice(VENUE, new MarginService.PriceUpdate(BTC, new BigDecimal("40000"), T0, 1, "test"));
+        assertThat(p.sns.bodies).hasSize(1);
+        p.venues.failLoadAfter.set(1); // the event's own read passes, the catch-up's fails
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.service.onAccountEvent(VENUE,
+                new MarginService.AccountChange("dep-1", "c", 1, T0.plusSeconds(5), Map.of("USDT", new BigDecimal("1700")), null)))
+                .hasMessageContaining("venue read failed");
+        assertThat(p.sns.bodies).as("the cure went out before the failure").hasSize(2);
+        assertThat(JSON.readTree(p.sns.bodies.get(1)).get("type").asText()).isEqualTo("MARGIN_CALL_CURED");
+        assertThat(p.accounts.withPendingWork(VENUE)).as("nothing left for the sweep").isEmpty();
+    }
 }
