@@ -3,6 +3,7 @@
 # whole local stack (BENCHMARKS.md, "Price events at venue scale"). A benchmark, not a test.
 #
 # Usage: infra/bench/run-scale.sh [quiet|crash|all|table]      (default all; table only prints)
+#        all took about an hour on the 2-core development machine (BENCHMARKS.md)
 #
 #   quiet  scenarios/quiet-venue-N.json (written by scenarios/make-sample.py if missing) for each N of
 #          QUIET_ACCOUNTS, cut to its first BANDS_MINUTES (bands) and BASELINE_MINUTES (--baseline) by
