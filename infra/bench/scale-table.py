@@ -31,6 +31,7 @@ def load(name):
         for line in f:
             k, _, v = line.partition(": ")
             info[k] = v.strip()
+    m["_name"] = name
     m["_command"] = info.get("command", "")
     m["_load"] = [info.get("before", ""), info.get("after", "")]
     m["_scenario"] = m["_command"].split()[1]
@@ -63,7 +64,15 @@ def quiet_stats(m, upto=None, steady=False):
     with open(m["_scenario"]) as f:
         doc = json.load(f)
     h = holders(doc)
-    insts = [e["instrument"] for e in doc["events"] if e["type"] == "PRICE"]
+    prices = [e for e in doc["events"] if e["type"] == "PRICE"]
+    insts = [e["instrument"] for e in prices]
+    # accounts a tick had to read whatever the selection: those it sent a notice (distinct account ids)
+    notified = {}
+    with open(os.path.join(OUT, m["_name"], "notifications.jsonl")) as f:
+        for line in f:
+            t = json.loads(line)["trigger"]
+            if t.get("kind") == "PRICE":
+                notified.setdefault((t["instrument"], t["sequence"]), set()).add(json.loads(line)["accountId"])
     per = m["perPriceEvent"]
     n = len(per["itemsRead"])
     assert n == len(insts), (m["_scenario"], n, len(insts))
@@ -81,34 +90,39 @@ def quiet_stats(m, upto=None, steady=False):
     evals = sum(per["evaluations"][i] for i in idx) / k
     walls = sorted(per["wallMillis"][i] for i in idx)
     notices = sum(per["notifications"][i] for i in idx) / k
-    return {"ticks": k, "holders": hold, "items": items, "queried": queried, "accounts": accounts, "evals": evals,
+    changed = sum(len(notified.get((insts[i], prices[i]["sequence"]), ())) for i in idx) / k
+    return {"changed": changed, "ticks": k, "holders": hold, "items": items, "queried": queried, "accounts": accounts, "evals": evals,
             "wall": sum(walls) / k, "wallMedian": statistics.median(walls), "wallP95": pct(walls, 0.95),
             "notices": notices, "h": h}
 
 
 def main():
     names = sorted(d for d in os.listdir(OUT) if os.path.isfile(os.path.join(OUT, d, "metrics.json")))
-    quiet = [n for n in names if n.startswith("quiet-")]
-    crash = [n for n in names if n.startswith("crash-")]
+    by_size = lambda n: (int(n.split("-")[1]), n)
+    quiet = sorted((n for n in names if n.startswith("quiet-")), key=by_size)
+    crash = sorted((n for n in names if n.startswith("crash-")), key=by_size)
     loads = []
     if quiet:
         print("## Quiet venue: per tick (price event: its handler and chunks)\n")
         print("| accounts | path | ticks | holders/tick | items read/tick | of which Query rows | accounts read/tick "
-              "| items read / holders | accounts read / holders | evaluations/tick | notices/tick "
+              "| items read / holders | accounts read / holders | evaluations/tick | notices/tick | accounts notified / holders "
               "| wall ms/tick mean | median | p95 |")
-        print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         rows = {}
         for name in quiet:
             m = load(name)
             loads.append((name, m["_load"]))
             acc = name.split("-")[1]
             path = "baseline" if m["triggerBands"] is False else "bands"
+            lat = ",".join(f"{k}={v}" for k, v in sorted(m["latencyMillis"].items()))
+            if lat:
+                path += f" ({lat})"
             variants = [("all", quiet_stats(m))]
-            if path == "bands":
+            if path.startswith("bands"):
                 variants.append(("steady", quiet_stats(m, steady=True)))
                 base = load(name.replace("-bands", "-baseline"))
-                if base is not None:
-                    first = len(base["perPriceEvent"]["itemsRead"])
+                first = None if base is None else len(base["perPriceEvent"]["itemsRead"])
+                if first is not None and first < len(m["perPriceEvent"]["itemsRead"]):
                     variants.append((f"first {first}", quiet_stats(m, upto=first)))
                     variants.append((f"first {first}, steady", quiet_stats(m, upto=first, steady=True)))
             else:
@@ -117,19 +131,19 @@ def main():
                 rows[(acc, path, label)] = s
                 print(f"| {acc} | {path} | {s['ticks']} ({label}) | {s['holders']:.0f} | {s['items']:.1f} | {s['queried']:.1f} "
                       f"| {s['accounts']:.1f} | {100 * s['items'] / s['holders']:.2f} % | {100 * s['accounts'] / s['holders']:.2f} % "
-                      f"| {s['evals']:.1f} | {s['notices']:.2f} | {s['wall']:.1f} | {s['wallMedian']:.0f} | {s['wallP95']:.0f} |")
+                      f"| {s['evals']:.1f} | {s['notices']:.2f} | {100 * s['changed'] / s['holders']:.2f} % | {s['wall']:.1f} | {s['wallMedian']:.0f} | {s['wallP95']:.0f} |")
         print()
         print("Ratios bands / baseline on the same ticks (the baseline's):\n")
-        print("| accounts | ticks | items read/tick | accounts read/tick | wall ms/tick (mean) |")
+        print("| accounts | latency: ticks | items read/tick | accounts read/tick | wall ms/tick (mean) |")
         print("|---:|---|---:|---:|---:|")
-        for (acc, path, label), s in sorted(rows.items()):
-            if path != "bands" or not label.startswith("first"):
+        for (acc, path, label), s in sorted(rows.items(), key=lambda kv: (int(kv[0][0]), kv[0][1:])):
+            if not path.startswith("bands"):
                 continue
-            b = rows.get((acc, "baseline", "steady" if "steady" in label else "all"))
-            if b is None:
-                continue
-            print(f"| {acc} | {label} | {s['items'] / b['items']:.4f} | {s['accounts'] / b['accounts']:.4f} "
-                  f"| {s['wall'] / b['wall']:.3f} |")
+            b = rows.get((acc, path.replace("bands", "baseline"), "steady" if "steady" in label else "all"))
+            if b is None or b["ticks"] != s["ticks"]:
+                continue  # both runs replay a prefix of the same tape: the same number of ticks is the same ticks
+            print(f"| {acc} | {path.replace('bands', '').strip() or 'no latency'}: {label} ({s['ticks']} ticks) "
+                  f"| {s['items'] / b['items']:.4f} | {s['accounts'] / b['accounts']:.4f} | {s['wall'] / b['wall']:.3f} |")
         print()
     if crash:
         print("## Crash tick (the second price event: every account HEALTHY -> MARGIN_CALL)\n")
