@@ -29,16 +29,6 @@ public final class BandRows {
     private BandRows() {
     }
 
-    /** {@link BandIndex#priceEdge}. */
-    public static String price(double price) {
-        return BandIndex.priceEdge(price);
-    }
-
-    /** {@link BandIndex#dueEdge}. */
-    public static String due(Instant at) {
-        return BandIndex.dueEdge(at);
-    }
-
     /** The rows an entry asks for, all at {@code version}. */
     public static Set<Row> of(BandBook.Entry entry, Catalog catalog, long version) {
         Set<Row> out = new LinkedHashSet<>();
@@ -46,18 +36,18 @@ public final class BandRows {
             String symbol = catalog.instrument(e.getKey()).symbol();
             TriggerBands.Band band = e.getValue();
             if (band.isEmpty()) {
-                out.add(new Row(Kind.HIGH, symbol, price(0), version));
+                out.add(new Row(Kind.HIGH, symbol, BandIndex.priceEdge(0), version));
                 continue;
             }
             if (band.low() > 0) {
-                out.add(new Row(Kind.LOW, symbol, price(band.low()), version));
+                out.add(new Row(Kind.LOW, symbol, BandIndex.priceEdge(band.low()), version));
             }
             if (band.high() != Double.POSITIVE_INFINITY) {
-                out.add(new Row(Kind.HIGH, symbol, price(band.high()), version));
+                out.add(new Row(Kind.HIGH, symbol, BandIndex.priceEdge(band.high()), version));
             }
         }
         for (Map.Entry<Integer, Instant> e : entry.reminders().entrySet()) {
-            out.add(new Row(Kind.REMINDER, catalog.instrument(e.getKey()).symbol(), due(e.getValue()), version));
+            out.add(new Row(Kind.REMINDER, catalog.instrument(e.getKey()).symbol(), BandIndex.dueEdge(e.getValue()), version));
         }
         return out;
     }

@@ -2,7 +2,6 @@ package org.margincall.engine.service;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.time.Instant;
@@ -75,7 +74,7 @@ public class Decisions {
         List<String> failed = new ArrayList<>();
         RuntimeException first = null;
         List<Delivery.Owed> owed = new ArrayList<>();
-        List<Committed> done = Collections.synchronizedList(new ArrayList<>());
+        List<Committed> done = new ArrayList<>();
         for (Parallel.Attempt<StoredAccount, Committed> a : parallel.each(batch, decide)) {
             if (a.error() != null) {
                 failed.add(a.item().account().accountId());

@@ -340,20 +340,9 @@ final class InMemoryPorts {
         @Override
         public Set<String> crossed(String venueId, String instrument, double price, Instant at) {
             queries.incrementAndGet();
-            String p = BandIndex.priceEdge(price);
-            String t = BandIndex.dueEdge(at);
             Set<String> out = new java.util.TreeSet<>();
             for (Stored s : rows) {
-                Row r = s.row();
-                if (!s.venueId().equals(venueId) || !r.instrument().equals(instrument)) {
-                    continue;
-                }
-                boolean hit = switch (r.kind()) {
-                    case LOW -> r.edge().compareTo(p) >= 0;
-                    case HIGH -> r.edge().compareTo(p) <= 0;
-                    case REMINDER -> r.edge().compareTo(t) <= 0;
-                };
-                if (hit) {
+                if (s.venueId().equals(venueId) && s.row().instrument().equals(instrument) && s.row().crossedBy(price, at)) {
                     out.add(s.accountId());
                 }
             }

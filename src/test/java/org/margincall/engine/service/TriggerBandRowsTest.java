@@ -68,8 +68,14 @@ class TriggerBandRowsTest {
     static InMemoryPorts venue(boolean wickGuard) throws Exception {
         InMemoryPorts p = new InMemoryPorts();
         p.clock.set(T0);
+        p.venues.catalogs.put(VENUE, catalog("1.2", wickGuard));
+        return p;
+    }
+
+    /** BTC (two brackets), ETH, USDT and ETH collateral; thresholds 1.5 / {@code marginCall} / 1.05 / 1.0. */
+    static org.margincall.engine.domain.Catalog catalog(String marginCall, boolean wickGuard) throws Exception {
         JsonNode root = JSON.readTree("""
-                {"venue":{"id":"demo","thresholds":{"warning":"1.5","marginCall":"1.2","critical":"1.05","liquidation":"1.0"},
+                {"venue":{"id":"demo","thresholds":{"warning":"1.5","marginCall":"%s","critical":"1.05","liquidation":"1.0"},
                           "hysteresis":"0.02","gracePeriodSeconds":600,"finalNoticeSeconds":300,"reminderSeconds":120
                           %s},
                  "instruments":[{"symbol":"BTC-USD","tiers":[{"floor":"0","cap":"50000","mmr":"0.004"},
@@ -77,10 +83,9 @@ class TriggerBandRowsTest {
                                 {"symbol":"ETH-USD","tiers":[{"floor":"0","cap":null,"mmr":"0.01"}]}],
                  "collateralAssets":[{"asset":"USDT","haircut":"0"},
                                      {"asset":"ETH","haircut":"0.1","priceInstrument":"ETH-USD"}]}"""
-                .formatted(wickGuard ? ",\"wickGuard\":{\"maxTickMove\":\"0.05\",\"maxMarkIndexDeviation\":\"0.03\","
+                .formatted(marginCall, wickGuard ? ",\"wickGuard\":{\"maxTickMove\":\"0.05\",\"maxMarkIndexDeviation\":\"0.03\","
                         + "\"windowSeconds\":60,\"holdSeconds\":30}" : ""));
-        p.venues.catalogs.put(VENUE, CatalogJson.catalog(root, VENUE));
-        return p;
+        return CatalogJson.catalog(root, VENUE);
     }
 
     private static BigDecimal dec(double v, int scale) {
@@ -407,15 +412,7 @@ class TriggerBandRowsTest {
         p.clock.set(T0);
         p.service.onPrice(VENUE, new MarginService.PriceUpdate(BTC, new BigDecimal("40000"), T0, 1, "test"));
         assertThat(p.sns.bodies).hasSize(1); // MARGIN_WARNING at R = 1.30
-        JsonNode root = JSON.readTree("""
-                {"venue":{"id":"demo","thresholds":{"warning":"1.5","marginCall":"1.25","critical":"1.05","liquidation":"1.0"},
-                          "hysteresis":"0.02","gracePeriodSeconds":600,"finalNoticeSeconds":300,"reminderSeconds":120},
-                 "instruments":[{"symbol":"BTC-USD","tiers":[{"floor":"0","cap":"50000","mmr":"0.004"},
-                                                             {"floor":"50000","cap":null,"mmr":"0.005"}]},
-                                {"symbol":"ETH-USD","tiers":[{"floor":"0","cap":null,"mmr":"0.01"}]}],
-                 "collateralAssets":[{"asset":"USDT","haircut":"0"},
-                                     {"asset":"ETH","haircut":"0.1","priceInstrument":"ETH-USD"}]}""");
-        p.venues.catalogs.put(VENUE, CatalogJson.catalog(root, VENUE));
+        p.venues.catalogs.put(VENUE, catalog("1.25", false));
         assertThat(new AccountImport(p.venues, p.accounts, p.holdings, p.bands).resetBands(VENUE)).isEqualTo(1);
         assertThat(p.accounts.get(VENUE, "w").orElseThrow().bandRows()).isNull();
 
@@ -454,13 +451,7 @@ class TriggerBandRowsTest {
                 List.of(new Position(BTC, new BigDecimal("1.25"), new BigDecimal("41000"), null)), null));
         q.clock.set(T0);
         q.service.onPrice(VENUE, new MarginService.PriceUpdate(BTC, new BigDecimal("40000"), T0, 1, "test"));
-        JsonNode root = JSON.readTree("""
-                {"venue":{"id":"demo","thresholds":{"warning":"1.5","marginCall":"1.25","critical":"1.05","liquidation":"1.0"},
-                          "hysteresis":"0.02","gracePeriodSeconds":600,"finalNoticeSeconds":300,"reminderSeconds":120},
-                 "instruments":[{"symbol":"BTC-USD","tiers":[{"floor":"0","cap":"50000","mmr":"0.004"},
-                                                             {"floor":"50000","cap":null,"mmr":"0.005"}]}],
-                 "collateralAssets":[{"asset":"USDT","haircut":"0"}]}""");
-        q.venues.catalogs.put(VENUE, CatalogJson.catalog(root, VENUE));
+        q.venues.catalogs.put(VENUE, catalog("1.25", false));
         q.venues.storeIfNewer(VENUE, BTC, new BigDecimal("39990"), org.margincall.engine.domain.PriceStamp.of(T0.plusSeconds(10), 2), "t");
         q.service.sweep(VENUE, T0.plusSeconds(11));
         assertThat(q.sns.bodies).hasSize(2);
